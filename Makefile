@@ -1,0 +1,41 @@
+# Two commands for a new machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR := demo-data
+DEMO_VAULT := $(DEMO_DIR)/vault
+DEMO_PASSPHRASE := correct horse battery staple demo
+
+.PHONY: run test lint typecheck pytest clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,server]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	@if [ ! -f $(DEMO_VAULT)/key.json ]; then \
+	  HUBDESK_PASSPHRASE='$(DEMO_PASSPHRASE)' $(BIN)/hubdesk demo seed --vault $(DEMO_VAULT) --cases 60 --seed 7; \
+	fi
+	@echo "Demo vault: $(DEMO_VAULT)"
+	@echo "Demo passphrase: $(DEMO_PASSPHRASE)"
+	$(BIN)/hubdesk --vault $(DEMO_VAULT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR)

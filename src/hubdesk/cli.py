@@ -1,0 +1,5 @@
+"""placeholder while the CLI is written"""
+
+
+def main() -> int:
+    return 0

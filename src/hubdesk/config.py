@@ -1,0 +1,44 @@
+"""Where HubDesk keeps its files, and its settings.
+
+All paths come from here (one ``init``), so tests can point the whole app at a temporary
+folder with ``HUBDESK_HOME`` or :func:`init`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "HubDesk"
+
+_home: Path | None = None
+
+
+def init(home: Path | None = None) -> None:
+    """Point every HubDesk path below ``home`` (tests), or back to the platform default."""
+    global _home
+    _home = home
+
+
+def data_dir() -> Path:
+    if _home is not None:
+        return _home / "data"
+    override = os.environ.get("HUBDESK_HOME")
+    if override:
+        return Path(override) / "data"
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def log_dir() -> Path:
+    if _home is not None:
+        return _home / "logs"
+    override = os.environ.get("HUBDESK_HOME")
+    if override:
+        return Path(override) / "logs"
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def default_vault_dir() -> Path:
+    return data_dir() / "vault"

@@ -1,0 +1,58 @@
+"""Database records (SQLAlchemy 2 typed ORM) and the rules that belong to one record."""
+
+from hubdesk.models.audit import AuditEvent
+from hubdesk.models.base import Base, Record
+from hubdesk.models.contexts import Context, ContextLink
+from hubdesk.models.meta import SearchDoc, VaultMeta
+from hubdesk.models.missing import MissingEpisode, ReturnInterview
+from hubdesk.models.notes import Addendum, ContactNote
+from hubdesk.models.people import YoungPerson
+from hubdesk.models.plans import PlanAction, PlanVersion, SafetyPlan
+from hubdesk.models.screening import Screening
+from hubdesk.models.work import InformationShare, Intervention, Meeting, NRMReferral
+
+#: Every synced record kind, by the name used in audit events, exports and (later) sync.
+RECORD_KINDS: dict[str, type[Record]] = {
+    cls.__tablename__: cls
+    for cls in (
+        YoungPerson,
+        Context,
+        ContextLink,
+        Screening,
+        SafetyPlan,
+        PlanVersion,
+        PlanAction,
+        ContactNote,
+        Addendum,
+        MissingEpisode,
+        ReturnInterview,
+        Meeting,
+        Intervention,
+        NRMReferral,
+        InformationShare,
+    )
+}
+
+__all__ = [
+    "RECORD_KINDS",
+    "Addendum",
+    "AuditEvent",
+    "Base",
+    "ContactNote",
+    "Context",
+    "ContextLink",
+    "InformationShare",
+    "Intervention",
+    "Meeting",
+    "MissingEpisode",
+    "NRMReferral",
+    "PlanAction",
+    "PlanVersion",
+    "Record",
+    "ReturnInterview",
+    "SafetyPlan",
+    "Screening",
+    "SearchDoc",
+    "VaultMeta",
+    "YoungPerson",
+]

@@ -1,0 +1,45 @@
+"""All use cases behind one object, built from an open vault."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from hubdesk.services.base import Actor
+from hubdesk.services.cases import CaseService
+from hubdesk.services.contexts import ContextService
+from hubdesk.services.export import ExportService
+from hubdesk.services.missing import MissingService
+from hubdesk.services.notes import NoteService
+from hubdesk.services.plans import PlanService
+from hubdesk.services.screenings import ScreeningService
+from hubdesk.services.search import SearchService
+from hubdesk.services.work import WorkService
+from hubdesk.store import audit
+from hubdesk.store.vault import CheckResult, Vault
+from hubdesk.timeutil import utcnow
+
+
+class Services:
+    def __init__(
+        self, vault: Vault, actor: Actor | None = None, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.vault = vault
+        self.actor = actor or Actor(name=vault.practitioner, device=vault.device_id)
+        args = (vault, self.actor, clock)
+        self.cases = CaseService(*args)
+        self.contexts = ContextService(*args)
+        self.notes = NoteService(*args)
+        self.plans = PlanService(*args)
+        self.screenings = ScreeningService(*args)
+        self.missing = MissingService(*args)
+        self.work = WorkService(*args)
+        self.search = SearchService(*args)
+        self.export = ExportService(*args)
+
+    def verify_audit(self) -> audit.ChainReport:
+        with self.vault.read() as session:
+            return audit.verify(session)
+
+    def check_vault(self) -> CheckResult:
+        return self.vault.check()

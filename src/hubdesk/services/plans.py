@@ -1,0 +1,176 @@
+"""Safety plans and their versions.
+
+Only a draft version is edited. Editing a plan whose newest version is frozen (submitted,
+approved, …) starts a new draft version copied from it, so what was submitted stays exactly
+as it was. Decisions (approve / return) are the team lead's: made on the hub and synced back;
+:meth:`PlanService.record_decision` is how a decision lands in the vault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hubdesk.errors import DomainError
+from hubdesk.models import Context, PlanAction, PlanVersion, SafetyPlan, YoungPerson
+from hubdesk.models.plans import PlanSubject, PlanVersionStatus
+from hubdesk.services.base import ServiceBase, optional_text, required_text
+from hubdesk.services.plan_content import parse_content
+from hubdesk.store import search
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    what: str
+    owner: str
+    agency: str | None = None
+    by_when: date | None = None
+
+
+def _index(session: Session, plan: SafetyPlan, version: PlanVersion) -> None:
+    content = parse_content(version.content)
+    actions = "\n".join(f"{a.what} {a.owner} {a.agency or ''}" for a in version.actions)
+    search.index(
+        session,
+        record_id=plan.id,
+        record_kind="safety_plan",
+        young_person_id=plan.young_person_id,
+        body=f"{plan.title}\n{content.text_for_search()}\n{actions}",
+    )
+
+
+class PlanService(ServiceBase):
+    def create(
+        self,
+        *,
+        young_person_id: str | None = None,
+        context_id: str | None = None,
+        title: str | None = None,
+    ) -> str:
+        if (young_person_id is None) == (context_id is None):
+            raise DomainError("A safety plan is for one young person or for one context.")
+        with self.write() as session:
+            if young_person_id is not None:
+                self.get(session, YoungPerson, young_person_id)
+                subject = PlanSubject.YOUNG_PERSON
+                default_title = "My Safety Plan"
+            else:
+                assert context_id is not None
+                context = self.get(session, Context, context_id)
+                subject = PlanSubject.CONTEXT
+                default_title = f"Contextual safety plan: {context.name}"
+            plan = SafetyPlan(
+                subject=subject,
+                young_person_id=young_person_id,
+                context_id=context_id,
+                title=optional_text(title) or default_title,
+            )
+            session.add(plan)
+            session.flush()
+            version = PlanVersion(plan_id=plan.id, number=1, content={})
+            session.add(version)
+            self.audit(session, "create", plan)
+            self.audit(session, "create", version)
+            return plan.id
+
+    def _draft(self, session: Session, plan: SafetyPlan) -> PlanVersion:
+        """The plan's draft version, starting a new one from the newest if that is frozen."""
+        latest = plan.latest
+        assert latest is not None
+        if not latest.is_frozen():
+            return latest
+        draft = PlanVersion(
+            plan_id=plan.id,
+            number=latest.number + 1,
+            based_on_id=latest.id,
+            content=dict(latest.content),
+            review_date=latest.review_date,
+        )
+        session.add(draft)
+        session.flush()
+        for action in latest.actions:
+            if action.deleted_at is None:
+                session.add(
+                    PlanAction(
+                        plan_version_id=draft.id,
+                        position=action.position,
+                        what=action.what,
+                        owner=action.owner,
+                        agency=action.agency,
+                        by_when=action.by_when,
+                    )
+                )
+        session.flush()
+        session.refresh(plan, ["versions"])
+        self.audit(session, "create", draft)
+        return draft
+
+    def save_draft(
+        self,
+        plan_id: str,
+        *,
+        content: dict[str, Any] | None = None,
+        review_date: date | None = None,
+        actions: list[ActionInput] | None = None,
+    ) -> str:
+        """Save changes to the plan's draft (starting one if needed); returns the version id."""
+        parsed = parse_content(content) if content is not None else None
+        if review_date is not None and review_date < self.clock().date():
+            raise DomainError("The review date is in the past; choose a date from today on.")
+        with self.write() as session:
+            plan = self.get(session, SafetyPlan, plan_id)
+            draft = self._draft(session, plan)
+            if parsed is not None:
+                draft.content = parsed.model_dump()
+            if review_date is not None:
+                draft.review_date = review_date
+            if actions is not None:
+                for old in draft.actions:
+                    old.deleted_at = self.clock()
+                for position, item in enumerate(actions):
+                    session.add(
+                        PlanAction(
+                            plan_version_id=draft.id,
+                            position=position,
+                            what=required_text(item.what, "what the action is"),
+                            owner=required_text(item.owner, "who owns the action"),
+                            agency=optional_text(item.agency),
+                            by_when=item.by_when,
+                        )
+                    )
+                session.flush()
+                session.refresh(draft, ["actions"])
+            _index(session, plan, draft)
+            self.audit(session, "update", draft)
+            return draft.id
+
+    def submit(self, version_id: str) -> None:
+        with self.write() as session:
+            version = self.get(session, PlanVersion, version_id)
+            version.submit(self.actor.name, self.clock())
+            self.audit(session, "submit", version)
+
+    def record_decision(
+        self, version_id: str, *, approved: bool, decided_by: str, note: str | None = None
+    ) -> None:
+        with self.write() as session:
+            version = self.get(session, PlanVersion, version_id)
+            if not approved and not (note or "").strip():
+                raise DomainError("Say why the plan is being returned, so it can be put right.")
+            version.move_to(PlanVersionStatus.APPROVED if approved else PlanVersionStatus.RETURNED)
+            version.decided_at = self.clock()
+            version.decided_by = decided_by
+            version.decision_note = optional_text(note)
+            self.audit(session, "approve" if approved else "return", version)
+
+    def move(self, version_id: str, target: PlanVersionStatus) -> None:
+        """Later lifecycle steps: signed, active, reviewed, superseded, closed."""
+        if target in (PlanVersionStatus.SUBMITTED, PlanVersionStatus.APPROVED):
+            raise DomainError("Use submit or the team lead's decision for this step.")
+        with self.write() as session:
+            version = self.get(session, PlanVersion, version_id)
+            version.move_to(target)
+            self.audit(session, str(target.value), version)

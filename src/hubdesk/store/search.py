@@ -1,0 +1,81 @@
+"""Full-text search (FTS5) over notes, addenda and plans, inside the encrypted database.
+
+The index is kept in step by the services in the same transaction as the record it covers.
+``search_doc`` maps a record id to the FTS rowid so replacing an entry is a key lookup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from hubdesk.models.meta import SearchDoc
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def index(
+    session: Session, *, record_id: str, record_kind: str, young_person_id: str | None, body: str
+) -> None:
+    doc = session.execute(
+        select(SearchDoc).where(SearchDoc.record_id == record_id)
+    ).scalar_one_or_none()
+    if doc is None:
+        doc = SearchDoc(
+            record_id=record_id, record_kind=record_kind, young_person_id=young_person_id
+        )
+        session.add(doc)
+        session.flush()
+    else:
+        session.execute(text("DELETE FROM search_fts WHERE rowid = :r"), {"r": doc.fts_rowid})
+    session.execute(
+        text("INSERT INTO search_fts(rowid, body) VALUES (:r, :b)"),
+        {"r": doc.fts_rowid, "b": body},
+    )
+
+
+def unindex(session: Session, record_id: str) -> None:
+    doc = session.execute(
+        select(SearchDoc).where(SearchDoc.record_id == record_id)
+    ).scalar_one_or_none()
+    if doc is not None:
+        session.execute(text("DELETE FROM search_fts WHERE rowid = :r"), {"r": doc.fts_rowid})
+        session.delete(doc)
+
+
+def to_match_query(user_text: str) -> str | None:
+    """Turn what someone typed into a safe FTS5 query: every word must appear, the last one
+    as a prefix (search as you type). FTS5 syntax characters are never passed through."""
+    words = _TOKEN.findall(user_text)
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+@dataclass(frozen=True)
+class Hit:
+    record_id: str
+    record_kind: str
+    young_person_id: str | None
+    snippet: str
+
+
+def query(session: Session, user_text: str, limit: int = 50) -> list[Hit]:
+    match = to_match_query(user_text)
+    if match is None:
+        return []
+    rows = session.execute(
+        text(
+            "SELECT d.record_id, d.record_kind, d.young_person_id, "
+            "snippet(search_fts, 0, '[', ']', '…', 12) "
+            "FROM search_fts JOIN search_doc AS d ON d.fts_rowid = search_fts.rowid "
+            "WHERE search_fts MATCH :q ORDER BY rank LIMIT :n"
+        ),
+        {"q": match, "n": limit},
+    )
+    return [Hit(r[0], r[1], r[2], r[3]) for r in rows]

@@ -1,0 +1,284 @@
+"""The vault: one folder holding the encrypted database and the wrapped key.
+
+```
+VAULT/
+  store.sqlcipher          SQLCipher 4 database (+ -wal, -shm while open)
+  key.json                 the data key, wrapped (see hubdesk.store.keywrap)
+  unlock-attempts.json     failed-unlock times for throttling (no personal data)
+```
+
+Opening is: throttle check → unwrap the key (a wrong passphrase never touches the database)
+→ key a connection → probe the file → run migrations. Every failure is a
+:class:`~hubdesk.errors.VaultError` whose message names the file and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hubdesk.errors import TooManyAttemptsError, VaultError, WrongPassphraseError
+from hubdesk.models.guards import install as install_guards
+from hubdesk.models.meta import VaultMeta
+from hubdesk.store import keywrap, schema
+from hubdesk.store.engine import WRITE_OPTION, make_vault_engine
+from hubdesk.store.files import fsync_dir, write_json_atomic
+from hubdesk.store.secrets_util import wipe
+from hubdesk.store.throttle import Throttle
+from hubdesk.timeutil import utcnow
+
+DB_NAME = "store.sqlcipher"
+KEY_NAME = "key.json"
+ATTEMPTS_NAME = "unlock-attempts.json"
+
+META_DEVICE_ID = "device_id"
+META_PRACTITIONER = "practitioner"
+META_VAULT_ID = "vault_id"
+
+
+def damaged_message(db_path: Path) -> str:
+    return (
+        f"{db_path} is damaged, truncated or not a HubDesk vault, so it cannot be opened. "
+        "Nothing has been changed. Restore the vault folder from a backup, "
+        "or ask your hub's IT team."
+    )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    cipher_problems: list[str]
+    integrity_problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.cipher_problems and not self.integrity_problems
+
+    def in_words(self) -> str:
+        if self.ok:
+            return (
+                "The vault is healthy: every page decrypts and authenticates, "
+                "and the database structure is intact."
+            )
+        lines = []
+        if self.cipher_problems:
+            lines.append(
+                f"{len(self.cipher_problems)} page(s) fail their encryption check "
+                "(changed or damaged on disk): " + "; ".join(self.cipher_problems[:5])
+            )
+        if self.integrity_problems:
+            lines.append(
+                "The database structure has problems: " + "; ".join(self.integrity_problems[:5])
+            )
+        lines.append("Restore the vault folder from a backup, or ask your hub's IT team.")
+        return "\n".join(lines)
+
+
+class Vault:
+    """An open vault. Create with :meth:`create` or :meth:`open`; :meth:`close` drops the key."""
+
+    def __init__(self, folder: Path, data_key: bytearray, engine: Engine) -> None:
+        self.folder = folder
+        self._key = data_key
+        self.engine = engine
+        self._read = sessionmaker(bind=engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            bind=engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+
+    # -- paths ---------------------------------------------------------------------------
+    @staticmethod
+    def db_path_of(folder: Path) -> Path:
+        return folder / DB_NAME
+
+    @staticmethod
+    def key_path_of(folder: Path) -> Path:
+        return folder / KEY_NAME
+
+    @property
+    def db_path(self) -> Path:
+        return self.db_path_of(self.folder)
+
+    @staticmethod
+    def exists(folder: Path) -> bool:
+        return (folder / KEY_NAME).exists() or (folder / DB_NAME).exists()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        folder: Path,
+        passphrase: bytearray,
+        practitioner: str,
+        kdf: keywrap.KdfParams = keywrap.DEFAULT_KDF,
+    ) -> Vault:
+        folder = Path(folder)
+        if cls.exists(folder):
+            raise VaultError(f"There is already a vault in {folder}; open it instead.")
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        vault_id = str(uuid.uuid4())
+        data_key = keywrap.new_data_key()
+        write_json_atomic(folder / KEY_NAME, keywrap.wrap(data_key, passphrase, vault_id, kdf))
+        # Create the database file ourselves so it (and the -wal/-shm SQLite derives from it)
+        # is readable by this user only.
+        os.close(os.open(folder / DB_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            vault = cls._connect(folder, data_key)
+            with vault.write() as session:
+                session.add(VaultMeta(key=META_VAULT_ID, value=vault_id))
+                session.add(VaultMeta(key=META_DEVICE_ID, value=str(uuid.uuid4())))
+                session.add(VaultMeta(key=META_PRACTITIONER, value=practitioner))
+        except BaseException:
+            for name in (KEY_NAME, DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
+                (folder / name).unlink(missing_ok=True)
+            raise
+        fsync_dir(folder)
+        return vault
+
+    @classmethod
+    def open(
+        cls,
+        folder: Path,
+        passphrase: bytearray,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Vault:
+        folder = Path(folder)
+        db_path = folder / DB_NAME
+        if not folder.is_dir() or not cls.exists(folder):
+            raise VaultError(
+                f"There is no vault in {folder}. Create one with: hubdesk vault init --vault "
+                f"{folder}"
+            )
+        doc = keywrap.read_key_file(folder / KEY_NAME)
+        if not db_path.exists():
+            raise VaultError(
+                f"The database {db_path} is missing. Restore the vault folder from a backup, "
+                "or ask your hub's IT team."
+            )
+        throttle = Throttle(folder / ATTEMPTS_NAME, clock)
+        wait, blocked = throttle.delay_before_next()
+        if blocked:
+            raise TooManyAttemptsError(wait)
+        if wait > 0:
+            sleep(wait)
+        try:
+            data_key = keywrap.unwrap(doc, passphrase)
+        except WrongPassphraseError:
+            throttle.record_failure()
+            raise
+        throttle.reset()
+        return cls._connect(folder, data_key)
+
+    @classmethod
+    def _connect(cls, folder: Path, data_key: bytearray) -> Vault:
+        db_path = folder / DB_NAME
+        engine = make_vault_engine(db_path, data_key)
+        try:
+            cls._probe(engine, db_path)
+            schema.upgrade(engine)
+        except SADatabaseError:
+            engine.dispose()
+            wipe(data_key)
+            raise VaultError(damaged_message(db_path)) from None
+        except BaseException:
+            engine.dispose()
+            wipe(data_key)
+            raise
+        install_guards()
+        return cls(folder, data_key, engine)
+
+    @staticmethod
+    def _probe(engine: Engine, db_path: Path) -> None:
+        """Fail early on a truncated or foreign file instead of at some later query."""
+        with engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
+            page_size = int(conn.execute(text("PRAGMA page_size")).scalar_one())
+            page_count = int(conn.execute(text("PRAGMA page_count")).scalar_one())
+        wal = db_path.with_name(db_path.name + "-wal")
+        wal_size = wal.stat().st_size if wal.exists() else 0
+        if wal_size == 0 and db_path.stat().st_size < page_size * page_count:
+            raise VaultError(damaged_message(db_path))
+
+    def close(self) -> None:
+        """Close every connection and overwrite the key in memory. The object is then unusable."""
+        self.engine.dispose()
+        wipe(self._key)
+
+    @property
+    def is_open(self) -> bool:
+        return any(self._key)
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sessions ------------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction (``BEGIN IMMEDIATE``), committed when the block ends."""
+        with self._write() as session, session.begin():
+            yield session
+
+    # -- vault facts ---------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        with self.read() as session:
+            row = session.execute(select(VaultMeta.value).where(VaultMeta.key == key))
+            return row.scalar_one_or_none()
+
+    @property
+    def device_id(self) -> str:
+        value = self.meta(META_DEVICE_ID)
+        assert value is not None
+        return value
+
+    @property
+    def practitioner(self) -> str:
+        return self.meta(META_PRACTITIONER) or "unknown"
+
+    # -- maintenance ---------------------------------------------------------------------
+    def change_passphrase(
+        self, new_passphrase: bytearray, kdf: keywrap.KdfParams | None = None
+    ) -> None:
+        """Re-wrap the same data key under a new passphrase; the database is not touched."""
+        old = keywrap.read_key_file(self.folder / KEY_NAME)
+        params = kdf or max(keywrap.kdf_params(old), keywrap.DEFAULT_KDF, key=_kdf_cost)
+        doc = keywrap.wrap(self._key, new_passphrase, old["vault_id"], params)
+        write_json_atomic(self.folder / KEY_NAME, doc)
+
+    def check(self) -> CheckResult:
+        with self.engine.connect() as conn:
+            cipher = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA cipher_integrity_check")]
+            integrity = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+        integrity = [p for p in integrity if p != "ok"]
+        return CheckResult(cipher, integrity)
+
+
+def _kdf_cost(params: keywrap.KdfParams) -> int:
+    return params.time_cost * params.memory_cost_kib
+
+
+def wipe_vault_files(folder: Path) -> None:
+    """Crypto-shred: remove the wrapped key first (the database is unreadable without it)."""
+    (folder / KEY_NAME).unlink(missing_ok=True)
+    fsync_dir(folder)
+    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", ATTEMPTS_NAME):
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,33 @@
+"""Time: stored in UTC, shown in Europe/London as DD/MM/YYYY and 24-hour time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Return an aware UTC datetime; a naive value is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def format_date(value: date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = as_utc(value).astimezone(LONDON).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return as_utc(value).astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
