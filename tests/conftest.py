@@ -11,10 +11,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from hubdesk import config  # noqa: E402
-from hubdesk.services import Services  # noqa: E402
-from hubdesk.store.keywrap import TEST_KDF  # noqa: E402
-from hubdesk.store.vault import Vault  # noqa: E402
+from hubdesk import config
+from hubdesk.services import Services
+from hubdesk.store.keywrap import TEST_KDF
+from hubdesk.store.vault import Vault
 
 PASSPHRASE = "plum orchard lantern 42 quietly"
 
