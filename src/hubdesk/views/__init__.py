@@ -1,0 +1,1 @@
+"""Qt widgets and item models, one screen a file; no SQL, no HTTP, no crypto here."""

@@ -1,0 +1,39 @@
+"""The main window: the caseload, with a status bar that will carry the sync state."""
+
+from __future__ import annotations
+
+from hubdesk.views.caseload_model import SORT_ROLE, CaseloadTableModel, CaseRow
+from hubdesk.views.qt import (
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QSortFilterProxyModel,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, rows: list[CaseRow], practitioner: str) -> None:
+        super().__init__()
+        self.setWindowTitle("HubDesk — caseload")
+        self.model = CaseloadTableModel(rows)
+        proxy = QSortFilterProxyModel(self)
+        proxy.setSourceModel(self.model)
+        proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setModel(proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setAccessibleName("Caseload")
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        heading = QLabel(f"<h2>Caseload</h2><p>{len(rows)} young people</p>")
+        layout.addWidget(heading)
+        layout.addWidget(self.table)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage(f"Signed in as {practitioner} · working offline")
+        self.resize(900, 600)

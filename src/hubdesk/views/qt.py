@@ -1,0 +1,46 @@
+"""The one place that imports the Qt binding, so a binding change is one file."""
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = [
+    "QAbstractTableModel",
+    "QAction",
+    "QApplication",
+    "QFormLayout",
+    "QHeaderView",
+    "QKeySequence",
+    "QLabel",
+    "QLineEdit",
+    "QMainWindow",
+    "QModelIndex",
+    "QObject",
+    "QPersistentModelIndex",
+    "QPushButton",
+    "QSortFilterProxyModel",
+    "QTableView",
+    "QVBoxLayout",
+    "QWidget",
+    "Qt",
+    "Signal",
+]
