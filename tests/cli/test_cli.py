@@ -1,0 +1,368 @@
+"""The `hubdesk` command as a user meets it: exit statuses, one plain line, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hubdesk import cli, config
+from hubdesk.store.vault import Vault
+from tests.conftest import PASSPHRASE
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "hubdesk", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+
+
+def in_process(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *args: str,
+    passphrase: str | None = PASSPHRASE,
+) -> tuple[int, str, str]:
+    if passphrase is None:
+        monkeypatch.delenv("HUBDESK_PASSPHRASE", raising=False)
+    else:
+        monkeypatch.setenv("HUBDESK_PASSPHRASE", passphrase)
+    status = cli.main(list(args))
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_wrong_passphrase_exits_2_with_the_sentence(vault: Vault, vault_dir: Path) -> None:
+    vault.close()
+    result = run_cli(
+        "vault", "check", "--vault", str(vault_dir), env={"HUBDESK_PASSPHRASE": "not it at all"}
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "That passphrase does not open this vault."
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_missing_vault_says_how_to_create_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, _, err = in_process(capsys, monkeypatch, "case", "list", "--vault", str(tmp_path / "x"))
+    assert status == 1
+    assert "There is no vault in" in err
+    assert "hubdesk vault init" in err
+
+
+def test_no_passphrase_and_no_terminal_is_a_clear_error(
+    vault: Vault,
+    vault_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    status, _, err = in_process(
+        capsys, monkeypatch, "case", "list", "--vault", str(vault_dir), passphrase=None
+    )
+    assert status == 2
+    assert "HUBDESK_PASSPHRASE" in err
+
+
+def test_init_refuses_a_weak_passphrase_and_creates_with_a_strong_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "new"
+    status, _, err = in_process(
+        capsys, monkeypatch, "vault", "init", "--vault", str(folder), passphrase="password1"
+    )
+    assert status == 1
+    assert "too easy to guess" in err
+    assert not Vault.exists(folder)
+    status, out, err = in_process(
+        capsys, monkeypatch, "vault", "init", "--vault", str(folder), "--name", "Ash Worker"
+    )
+    assert status == 0, err
+    assert "cannot be opened again" in err  # the forgotten-passphrase warning
+    assert f"Created an encrypted vault in {folder}" in out
+    key = json.loads((folder / "key.json").read_text())
+    assert key["kdf"]["algorithm"] == "argon2id"
+    assert key["kdf"]["memory_cost_kib"] >= 256 * 1024
+    status, _, err = in_process(capsys, monkeypatch, "vault", "init", "--vault", str(folder))
+    assert status == 2
+    assert "already a vault" in err
+
+
+def test_check_and_audit_verify_in_words(
+    services,
+    vault: Vault,
+    vault_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    services.cases.add(given_name="Kit", family_name="Mason")
+    vault.close()
+    status, out, _ = in_process(capsys, monkeypatch, "vault", "check", "--vault", str(vault_dir))
+    assert status == 0
+    assert "The vault is healthy" in out
+    status, out, _ = in_process(
+        capsys, monkeypatch, "vault", "audit", "--verify", "--vault", str(vault_dir)
+    )
+    assert status == 0
+    assert "The audit trail is intact: 1 events" in out
+
+
+def test_tampered_audit_row_is_named(
+    services,
+    vault: Vault,
+    vault_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for n in range(3):
+        services.cases.add(given_name=f"Name{n}", family_name="Test")
+    with vault.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE audit_event SET actor = 'someone else' WHERE seq = 2")
+    vault.close()
+    status, out, _ = in_process(
+        capsys, monkeypatch, "vault", "audit", "--verify", "--vault", str(vault_dir)
+    )
+    assert status == 1
+    assert "event 2" in out
+    assert "changed after it was written" in out
+
+
+def test_truncated_vault_gives_the_clear_error(
+    services, vault: Vault, vault_dir: Path, tmp_path: Path
+) -> None:
+    for n in range(30):
+        services.cases.add(given_name=f"Name{n}", family_name="Test")
+    vault.close()
+    db = vault_dir / "store.sqlcipher"
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 2])
+    result = run_cli(
+        "case", "list", "--vault", str(vault_dir), env={"HUBDESK_PASSPHRASE": PASSPHRASE}
+    )
+    assert result.returncode == 1
+    assert str(db) in result.stderr
+    assert "restore the vault folder from a backup" in result.stderr.lower()
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_export_warns_and_is_audited(
+    services,
+    vault: Vault,
+    vault_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pid = services.cases.add(given_name="Rhiannon", family_name="Price")
+    vault.close()
+    out_file = tmp_path / "sar.json"
+    status, _out, err = in_process(
+        capsys,
+        monkeypatch,
+        "vault",
+        "export",
+        "--vault",
+        str(vault_dir),
+        "--out",
+        str(out_file),
+        "--young-person",
+        pid,
+    )
+    assert status == 0
+    assert "NOT encrypted" in err
+    document = json.loads(out_file.read_text())
+    assert document["records"]["young_person"][0]["given_name"] == "Rhiannon"
+    assert out_file.stat().st_mode & 0o777 == 0o600
+    reopened = Vault.open(vault_dir, bytearray(PASSPHRASE.encode()))
+    with reopened.read() as session:
+        from sqlalchemy import select
+
+        from hubdesk.models import AuditEvent
+
+        actions = [e.action for e in session.execute(select(AuditEvent)).scalars()]
+    reopened.close()
+    assert actions[-1] == "export"
+
+
+def test_passwd_rewraps(
+    vault: Vault,
+    vault_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vault.close()
+    new = "seven lighthouses hum at dawn"
+    monkeypatch.setenv("HUBDESK_NEW_PASSPHRASE", new)
+    status, _out, err = in_process(
+        capsys, monkeypatch, "vault", "passwd", "--vault", str(vault_dir)
+    )
+    assert status == 0, err
+    status, _, err = in_process(capsys, monkeypatch, "case", "list", "--vault", str(vault_dir))
+    assert status == 2
+    status, _, _ = in_process(
+        capsys, monkeypatch, "case", "list", "--vault", str(vault_dir), passphrase=new
+    )
+    assert status == 0
+
+
+def test_casework_commands(
+    vault: Vault,
+    vault_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vault.close()
+    v = ["--vault", str(vault_dir)]
+    status, out, err = in_process(
+        capsys,
+        monkeypatch,
+        "case",
+        "add",
+        *v,
+        "--given-name",
+        "Siân",
+        "--family-name",
+        "O'Donnell",
+        "--date-of-birth",
+        "03/09/2011",
+    )
+    assert status == 0, err
+    pid = out.strip()
+    status, out, err = in_process(
+        capsys,
+        monkeypatch,
+        "note",
+        "add",
+        *v,
+        "--young-person",
+        pid,
+        "--narrative",
+        "Talked about the skate park",
+        "--when",
+        "01/11/2026 14:30",
+    )
+    assert status == 0, err
+    note = out.strip()
+    status, _, err = in_process(capsys, monkeypatch, "note", "addendum", *v, note, "--text", "x")
+    assert status == 1
+    assert "still a draft" in err
+    assert in_process(capsys, monkeypatch, "note", "finalise", *v, note)[0] == 0
+    status, _, err = in_process(capsys, monkeypatch, "note", "finalise", *v, note)
+    assert status == 1
+    assert err.strip() == "This contact note is finalised already."
+    assert in_process(capsys, monkeypatch, "note", "addendum", *v, note, "--text", "Later")[0] == 0
+    status, out, _ = in_process(capsys, monkeypatch, "search", *v, "sian skate")
+    assert status == 0
+    assert "0 results" in out
+    status, out, _ = in_process(capsys, monkeypatch, "search", *v, "skate")
+    assert "Siân O'Donnell" in out
+    assert "1 results" in out
+    status, _, err = in_process(
+        capsys,
+        monkeypatch,
+        "case",
+        "add",
+        *v,
+        "--given-name",
+        "A",
+        "--family-name",
+        "B",
+        "--date-of-birth",
+        "2011-09-03",
+    )
+    assert status == 2
+    assert "DD/MM/YYYY" in err
+
+
+def test_demo_seed_is_deterministic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listings = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        Vault.create(folder, bytearray(PASSPHRASE.encode()), "Demo", _test_kdf()).close()
+        status, _, err = in_process(
+            capsys,
+            monkeypatch,
+            "demo",
+            "seed",
+            "--vault",
+            str(folder),
+            "--cases",
+            "4",
+            "--seed",
+            "11",
+        )
+        assert status == 0, err
+        status, out, _ = in_process(
+            capsys, monkeypatch, "case", "list", "--all", "--vault", str(folder)
+        )
+        listings.append(out)
+    assert listings[0] == listings[1]
+    assert "4 young people" in listings[0]
+
+
+def test_unexpected_error_leaves_a_report_without_personal_data(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "Tallulah Featherstonehaugh said something private"
+
+    def explode(args: object) -> int:
+        raise ValueError(secret)
+
+    monkeypatch.setattr(cli, "cmd_case_list", explode)
+    status = cli.main(["case", "list"])
+    err = capsys.readouterr().err
+    assert status == cli.EXIT_UNEXPECTED
+    assert "did not expect" in err
+    assert secret not in err
+    reports = list(config.log_dir().glob("crash-*.txt"))
+    assert len(reports) == 1
+    text = reports[0].read_text()
+    assert "ValueError" in text
+    assert secret not in text
+    for log in config.log_dir().iterdir():
+        assert secret not in log.read_text(errors="replace")
+
+
+def _test_kdf():
+    from hubdesk.store.keywrap import TEST_KDF
+
+    return TEST_KDF
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["vault"],
+        ["vault", "init"],
+        ["vault", "passwd"],
+        ["vault", "check"],
+        ["vault", "audit"],
+        ["vault", "export"],
+        ["demo", "seed"],
+        ["case", "list"],
+        ["case", "add"],
+        ["note", "add"],
+        ["note", "finalise"],
+        ["note", "addendum"],
+        ["search"],
+    ],
+)
+def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([*command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: hubdesk" in capsys.readouterr().out
