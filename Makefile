@@ -13,7 +13,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml scripts/system-deps.sh | $(BIN)/python
+	sh scripts/system-deps.sh
 	$(BIN)/python -m pip install --quiet -e '.[dev,server]'
 	touch $(STAMP)
 
