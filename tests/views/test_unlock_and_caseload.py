@@ -1,0 +1,64 @@
+"""The first screens: unlock with a wrong then right passphrase, then the caseload model."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from hubdesk.app import case_rows
+from hubdesk.errors import HubDeskError
+from hubdesk.services import Services
+from hubdesk.store.vault import Vault
+from hubdesk.views.caseload_model import ID_ROLE, CaseloadTableModel, CaseRow
+from hubdesk.views.main_window import MainWindow
+from hubdesk.views.qt import Qt
+from hubdesk.views.unlock import UnlockScreen
+from tests.conftest import PASSPHRASE
+
+
+def test_unlock_shows_the_reason_then_unlocks(qtbot: QtBot, vault: Vault, vault_dir) -> None:
+    vault.close()
+    opened: list[Vault] = []
+
+    def try_unlock(secret: bytearray) -> str | None:
+        try:
+            opened.append(Vault.open(vault_dir, secret, sleep=lambda s: None))
+        except HubDeskError as exc:
+            return exc.message
+        return None
+
+    screen = UnlockScreen("vault", try_unlock)
+    qtbot.addWidget(screen)
+    qtbot.keyClicks(screen.passphrase, "not the passphrase")
+    with qtbot.assertNotEmitted(screen.unlocked):
+        qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    assert screen.message.text() == "That passphrase does not open this vault."
+    assert screen.passphrase.text() == ""
+    qtbot.keyClicks(screen.passphrase, PASSPHRASE)
+    with qtbot.waitSignal(screen.unlocked, timeout=5000):
+        qtbot.mouseClick(screen.button, Qt.MouseButton.LeftButton)
+    assert len(opened) == 1
+    opened[0].close()
+
+
+def test_caseload_model_passes_the_model_tester(qtmodeltester: ModelTester) -> None:
+    rows = [
+        CaseRow("a", "Zoë O'Neill", "Moderate", date(2026, 12, 1), "Missing"),
+        CaseRow("b", "Aled Price", "Not screened", None, ""),
+    ]
+    model = CaseloadTableModel(rows)
+    qtmodeltester.check(model)
+    assert model.data(model.index(0, 2)) == "01/12/2026"
+    assert model.data(model.index(1, 0), ID_ROLE) == "b"
+
+
+def test_main_window_lists_the_caseload(qtbot: QtBot, services: Services) -> None:
+    services.cases.add(given_name="Siân", family_name="O'Donnell")
+    window = MainWindow(case_rows(services), "Test Practitioner")
+    qtbot.addWidget(window)
+    model = window.table.model()
+    assert model.rowCount() == 1
+    assert model.data(model.index(0, 0)) == "Siân O'Donnell"
+    assert model.data(model.index(0, 1)) == "Not screened"
