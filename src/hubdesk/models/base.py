@@ -94,10 +94,9 @@ class Record(Base):
 
     #: What a person calls this kind of record, in messages ("contact note").
     label: ClassVar[str] = "record"
-    #: Fields that may still change once the record is frozen (see models.guards).
-    sync_fields: ClassVar[frozenset[str]] = frozenset(
-        {"updated_at", "version", "server_seq", "deleted_at"}
-    )
+    #: Fields that may still change once the record is frozen (see models.guards). A frozen
+    #: record cannot be tombstoned either: removing one is erasure under a retention rule.
+    sync_fields: ClassVar[frozenset[str]] = frozenset({"updated_at", "version", "server_seq"})
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,7 +7,8 @@ Design points (each a known pitfall):
 - The raw 256-bit key (``x'…'``) skips SQLCipher's own PBKDF2: Argon2id already did the work.
 - SQLCipher's logging is off (it writes to stderr otherwise); temporary storage stays in
   memory (SQLCipher does not encrypt temp files); WAL with ``synchronous=FULL`` so an
-  acknowledged commit survives power loss; foreign keys on.
+  acknowledged commit survives power loss; foreign keys on; ``secure_delete`` so erased
+  records leave nothing behind in free pages.
 - The driver's implicit transactions are replaced by explicit ``BEGIN`` (``BEGIN IMMEDIATE``
   for write sessions) so reads see one snapshot and writers queue instead of failing.
 """
@@ -29,6 +30,8 @@ CONNECTION_PRAGMAS: tuple[str, ...] = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = FULL",
     "PRAGMA temp_store = MEMORY",
+    # Freed pages are zeroed, so erased records cannot be recovered even with the key.
+    "PRAGMA secure_delete = ON",
     "PRAGMA busy_timeout = 10000",
 )
 
