@@ -19,6 +19,12 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def local_today(now: datetime) -> date:
+    """The calendar date in Europe/London at ``now`` (the UTC date is a day out around midnight
+    in British Summer Time)."""
+    return as_utc(now).astimezone(LONDON).date()
+
+
 def format_date(value: date | None) -> str:
     if value is None:
         return ""

@@ -47,6 +47,9 @@ def check_frozen(session: Session, flush_context: Any, instances: Any) -> None:
             continue
         if obj in session.deleted:
             raise DomainError(f"This {obj.label} is kept permanently and cannot be removed.")
+        if not obj.is_frozen():
+            # A status field may move on a frozen record, but never back to an editable state.
+            raise DomainError(f"This {obj.label} is frozen and cannot go back to being edited.")
         allowed = Record.sync_fields | type(obj).frozen_allows
         columns = {c.key for c in inspect(type(obj)).column_attrs}
         changed = (_changed_fields(obj) & columns) - allowed

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -14,7 +15,7 @@ from hubdesk.errors import DomainError, NotFoundError
 from hubdesk.models.base import Record
 from hubdesk.store import audit
 from hubdesk.store.vault import Vault
-from hubdesk.timeutil import utcnow
+from hubdesk.timeutil import local_today, utcnow
 
 R = TypeVar("R", bound=Record)
 
@@ -32,6 +33,9 @@ class ServiceBase:
         self.vault = vault
         self.actor = actor
         self.clock = clock
+
+    def today(self) -> date:
+        return local_today(self.clock())
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -81,6 +85,18 @@ def required_text(value: str | None, what: str) -> str:
     if "\x00" in cleaned:
         raise DomainError(f"{what[0].upper()}{what[1:]} contains a character that cannot be kept.")
     return cleaned
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def choice(enum_cls: type[E], value: object, what: str) -> E:
+    """The enum member for ``value``, or a plain error listing the choices."""
+    try:
+        return enum_cls(str(value))
+    except ValueError:
+        options = ", ".join(m.value.replace("_", " ") for m in enum_cls)
+        raise DomainError(f"Unknown {what}: {value!s:.40}. Choose one of: {options}.") from None
 
 
 def optional_text(value: str | None) -> str | None:

@@ -25,7 +25,7 @@ from hubdesk.models import (
     YoungPerson,
 )
 from hubdesk.models.enums import CaseStatus, HarmType, Level
-from hubdesk.services.base import ServiceBase, optional_text, required_text
+from hubdesk.services.base import ServiceBase, choice, optional_text, required_text
 from hubdesk.services.search import index_person
 
 #: Fields a practitioner may change with :meth:`CaseService.update`.
@@ -86,7 +86,7 @@ class CaseService(ServiceBase):
         date_of_birth: date | None = None,
         **details: Any,
     ) -> str:
-        today = self.clock().date()
+        today = self.today()
         _check_dob(date_of_birth, today)
         unknown = set(details) - EDITABLE
         if unknown:
@@ -117,7 +117,7 @@ class CaseService(ServiceBase):
                 f"These details cannot be changed here: {', '.join(sorted(unknown))}."
             )
         if "date_of_birth" in changes:
-            _check_dob(changes["date_of_birth"], self.clock().date())
+            _check_dob(changes["date_of_birth"], self.today())
         if "harm_types" in changes:
             changes["harm_types"] = _check_harm_types(changes["harm_types"])
         for name in ("given_name", "family_name"):
@@ -133,7 +133,7 @@ class CaseService(ServiceBase):
     def set_level(self, young_person_id: str, level: Level, reason: str) -> None:
         with self.write() as session:
             person = self.get(session, YoungPerson, young_person_id)
-            person.level = Level(level)
+            person.level = choice(Level, level, "level")
             person.level_reason = required_text(reason, "why this level was chosen")
             self.audit(session, "update", person)
 
@@ -143,7 +143,7 @@ class CaseService(ServiceBase):
             if person.status is CaseStatus.CLOSED:
                 raise DomainError("This case is closed already.")
             person.status = CaseStatus.CLOSED
-            person.closed_date = self.clock().date()
+            person.closed_date = self.today()
             self.audit(session, "close", person, required_text(reason, "why the case is closing"))
 
     def caseload(self, include_closed: bool = False) -> list[YoungPerson]:

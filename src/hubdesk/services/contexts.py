@@ -7,7 +7,7 @@ from sqlalchemy import select
 from hubdesk.errors import DomainError
 from hubdesk.models import Context, ContextLink, YoungPerson
 from hubdesk.models.enums import ContextKind, PlaceType, Reliability
-from hubdesk.services.base import ServiceBase, optional_text, required_text
+from hubdesk.services.base import ServiceBase, choice, optional_text, required_text
 
 
 class ContextService(ServiceBase):
@@ -22,10 +22,10 @@ class ContextService(ServiceBase):
     ) -> str:
         with self.write() as session:
             context = Context(
-                kind=ContextKind(kind),
+                kind=choice(ContextKind, kind, "kind of context"),
                 name=required_text(name, "a name for the context"),
                 description=optional_text(description),
-                place_type=PlaceType(place_type) if place_type else None,
+                place_type=choice(PlaceType, place_type, "type of place") if place_type else None,
                 area=optional_text(area),
             )
             session.add(context)
@@ -55,7 +55,7 @@ class ContextService(ServiceBase):
             link = existing or ContextLink(young_person_id=young_person_id, context_id=context_id)
             link.deleted_at = None
             link.why = required_text(why, "why this context matters for the young person")
-            link.reliability = Reliability(reliability)
+            link.reliability = choice(Reliability, reliability, "reliability")
             link.weight = weight
             session.add(link)
             self.audit(session, "link", link)

@@ -7,7 +7,6 @@ warns the user, and the export itself is written to the audit trail.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from hubdesk.models import RECORD_KINDS, AuditEvent, Context, YoungPerson
 from hubdesk.services.base import ServiceBase
 from hubdesk.services.cases import load_case_file
 from hubdesk.services.records import as_dict
+from hubdesk.store.files import write_private
 
 NOT_ENCRYPTED_WARNING = (
     "This export is NOT encrypted: anyone who gets the file can read it. Keep it somewhere "
@@ -60,7 +60,7 @@ class ExportService(ServiceBase):
                 "records": records,
                 "audit_events": events,
             }
-            _write_private(out, document)
+            write_private(out, json.dumps(document, indent=2, ensure_ascii=False).encode())
         return {kind: len(rows) for kind, rows in records.items()}
 
     def _one_person(self, session: Any, young_person_id: str) -> dict[str, list[dict[str, Any]]]:
@@ -85,13 +85,3 @@ class ExportService(ServiceBase):
             "nrm_referral": [as_dict(x) for x in case.nrm_referrals],
             "information_share": [as_dict(x) for x in case.information_shares],
         }
-
-
-def _write_private(out: Path, document: dict[str, Any]) -> None:
-    data = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hubdesk.errors import DomainError
 from hubdesk.models import MissingEpisode, ReturnInterview, YoungPerson
 from hubdesk.models.missing import EpisodeStatus, InterviewStatus, PoliceRiskGrade
-from hubdesk.services.base import ServiceBase, optional_text
+from hubdesk.services.base import ServiceBase, choice, optional_text
 from hubdesk.timeutil import as_utc
 
 INTERVIEW_FIELDS = frozenset(
@@ -44,11 +44,12 @@ class MissingService(ServiceBase):
                 young_person_id=young_person_id,
                 started_at=started,
                 reported_by=optional_text(reported_by),
-                police_risk_grade=PoliceRiskGrade(police_risk_grade),
+                police_risk_grade=choice(PoliceRiskGrade, police_risk_grade, "police risk grade"),
             )
             session.add(episode)
             person.flag_missing = True
             self.audit(session, "create", episode)
+            self.audit(session, "update", person, "missing flag set")
             return episode.id
 
     def record_return(
@@ -69,9 +70,11 @@ class MissingService(ServiceBase):
                     MissingEpisode.deleted_at.is_(None),
                 )
             ).first()
-            if still_missing is None:
-                self.get(session, YoungPerson, episode.young_person_id).flag_missing = False
             self.audit(session, "return", episode)
+            if still_missing is None:
+                person = self.get(session, YoungPerson, episode.young_person_id)
+                person.flag_missing = False
+                self.audit(session, "update", person, "missing flag cleared")
 
     def close(self, episode_id: str) -> None:
         with self.write() as session:
@@ -91,7 +94,7 @@ class MissingService(ServiceBase):
         if set(details) - INTERVIEW_FIELDS:
             unknown = ", ".join(sorted(set(details) - INTERVIEW_FIELDS))
             raise DomainError(f"Unknown detail(s) for a return home interview: {unknown}.")
-        status = InterviewStatus(status)
+        status = choice(InterviewStatus, status, "interview status")
         if status is InterviewStatus.HELD and details.get("held_at") is None:
             raise DomainError("Give the date and time the interview was held.")
         with self.write() as session:

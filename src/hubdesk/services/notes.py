@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from hubdesk.errors import DomainError
 from hubdesk.models import Addendum, ContactNote, YoungPerson
 from hubdesk.models.notes import NoteKind
-from hubdesk.services.base import ServiceBase, required_text
+from hubdesk.services.base import ServiceBase, choice, required_text
 from hubdesk.store import search
 from hubdesk.timeutil import as_utc
 
@@ -42,7 +42,7 @@ class NoteService(ServiceBase):
             self.get(session, YoungPerson, young_person_id)
             note = ContactNote(
                 young_person_id=young_person_id,
-                kind=NoteKind(kind),
+                kind=choice(NoteKind, kind, "kind of contact"),
                 occurred_at=occurred,
                 narrative=narrative,
                 present=present,

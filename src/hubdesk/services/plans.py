@@ -32,7 +32,9 @@ class ActionInput:
 
 def _index(session: Session, plan: SafetyPlan, version: PlanVersion) -> None:
     content = parse_content(version.content)
-    actions = "\n".join(f"{a.what} {a.owner} {a.agency or ''}" for a in version.actions)
+    actions = "\n".join(
+        f"{a.what} {a.owner} {a.agency or ''}" for a in version.actions if a.deleted_at is None
+    )
     search.index(
         session,
         record_id=plan.id,
@@ -118,7 +120,7 @@ class PlanService(ServiceBase):
     ) -> str:
         """Save changes to the plan's draft (starting one if needed); returns the version id."""
         parsed = parse_content(content) if content is not None else None
-        if review_date is not None and review_date < self.clock().date():
+        if review_date is not None and review_date < self.today():
             raise DomainError("The review date is in the past; choose a date from today on.")
         with self.write() as session:
             plan = self.get(session, SafetyPlan, plan_id)
@@ -129,7 +131,8 @@ class PlanService(ServiceBase):
                 draft.review_date = review_date
             if actions is not None:
                 for old in draft.actions:
-                    old.deleted_at = self.clock()
+                    if old.deleted_at is None:
+                        old.deleted_at = self.clock()
                 for position, item in enumerate(actions):
                     session.add(
                         PlanAction(
@@ -168,7 +171,12 @@ class PlanService(ServiceBase):
 
     def move(self, version_id: str, target: PlanVersionStatus) -> None:
         """Later lifecycle steps: signed, active, reviewed, superseded, closed."""
-        if target in (PlanVersionStatus.SUBMITTED, PlanVersionStatus.APPROVED):
+        decided = (
+            PlanVersionStatus.SUBMITTED,
+            PlanVersionStatus.APPROVED,
+            PlanVersionStatus.RETURNED,
+        )
+        if target in decided:
             raise DomainError("Use submit or the team lead's decision for this step.")
         with self.write() as session:
             version = self.get(session, PlanVersion, version_id)

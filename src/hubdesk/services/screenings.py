@@ -13,7 +13,8 @@ from typing import Any
 from hubdesk.errors import DomainError
 from hubdesk.models import Screening, YoungPerson
 from hubdesk.models.enums import Level
-from hubdesk.services.base import ServiceBase, optional_text
+from hubdesk.services.base import ServiceBase, choice, optional_text
+from hubdesk.timeutil import format_date
 
 RESCREEN_MONTHS = 3
 
@@ -68,12 +69,14 @@ class ScreeningService(ServiceBase):
             screening = self.get(session, Screening, screening_id)
             if screening.is_frozen():
                 raise DomainError("This screening is completed already.")
-            screening.final_level = Level(final_level)
+            screening.final_level = choice(Level, final_level, "level")
             screening.rationale = optional_text(rationale)
             screening.pathway = optional_text(pathway)
             now = self.clock()
-            screening.complete(self.actor.name, now, add_months(now.date(), RESCREEN_MONTHS))
+            today = self.today()
+            screening.complete(self.actor.name, now, add_months(today, RESCREEN_MONTHS))
             person = self.get(session, YoungPerson, screening.young_person_id)
             person.level = screening.final_level
-            person.level_reason = f"Screening completed {now.date().strftime('%d/%m/%Y')}"
+            person.level_reason = f"Screening completed {format_date(today)}"
             self.audit(session, "complete", screening)
+            self.audit(session, "update", person, "level set by a completed screening")

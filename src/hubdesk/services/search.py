@@ -27,6 +27,10 @@ class SearchResult:
 
 def index_person(session: Session, person: YoungPerson) -> None:
     names = " ".join(filter(None, [person.given_name, person.family_name, person.preferred_name]))
+    # "oneill" should find O'Neill: index the names once more without apostrophes.
+    squashed = names.replace("'", "").replace("\u2019", "")
+    if squashed != names:
+        names = f"{names} {squashed}"
     search.index(
         session,
         record_id=person.id,

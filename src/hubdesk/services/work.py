@@ -15,7 +15,7 @@ from hubdesk.models import (
     YoungPerson,
 )
 from hubdesk.models.enums import MeetingKind
-from hubdesk.services.base import ServiceBase, optional_text, required_text
+from hubdesk.services.base import ServiceBase, choice, optional_text, required_text
 from hubdesk.timeutil import as_utc
 
 
@@ -39,7 +39,7 @@ class WorkService(ServiceBase):
             if context_id:
                 self.get(session, Context, context_id)
             meeting = Meeting(
-                kind=MeetingKind(kind),
+                kind=choice(MeetingKind, kind, "kind of meeting"),
                 held_at=as_utc(held_at),
                 young_person_id=young_person_id,
                 context_id=context_id,
@@ -82,7 +82,7 @@ class WorkService(ServiceBase):
         exploitation_types: list[str],
         summary: str,
     ) -> str:
-        if referred_on > self.clock().date():
+        if referred_on > self.today():
             raise DomainError("The referral date is in the future; check it.")
         with self.write() as session:
             person = self.get(session, YoungPerson, young_person_id)
@@ -96,6 +96,7 @@ class WorkService(ServiceBase):
             session.add(referral)
             person.flag_nrm_referral = True
             self.audit(session, "create", referral)
+            self.audit(session, "update", person, "NRM referral flag set")
             return referral.id
 
     def record_share(
