@@ -54,13 +54,17 @@ def sqlcipher_creator(db_path: Path, key: bytearray) -> Callable[[], Any]:
         if not any(key):
             raise RuntimeError("The vault is locked: its key has been dropped.")
         conn = sqlcipher3.connect(str(db_path), check_same_thread=False, isolation_level=None)
-        cursor = conn.cursor()
         try:
-            cursor.execute("PRAGMA cipher_log_level = NONE")
-            cursor.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-        finally:
-            cursor.close()
-        apply_pragmas(conn)
+            cursor = conn.cursor()
+            try:
+                cursor.execute("PRAGMA cipher_log_level = NONE")
+                cursor.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            finally:
+                cursor.close()
+            apply_pragmas(conn)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     return connect

@@ -141,14 +141,30 @@ def read_key_file(path: Path) -> dict[str, Any]:
         ) from None
     try:
         doc = json.loads(text)
-        if doc.get("format") != KEY_FILE_FORMAT:
+        if not isinstance(doc, dict) or doc.get("format") != KEY_FILE_FORMAT:
             raise ValueError("not a HubDesk key file")
         if doc.get("version") != KEY_FILE_VERSION:
             raise ValueError(f"key file version {doc.get('version')} is not one this app reads")
-        KdfParams(**doc["kdf"])
-        for part in (doc["salt"], doc["wrap"]["nonce"], doc["wrap"]["ciphertext"]):
-            _unb64(part)
-        str(doc["vault_id"])
-    except (ValueError, KeyError, TypeError) as exc:
+        params = KdfParams(**doc["kdf"])
+        limits = {
+            "time_cost": (1, 64),
+            "memory_cost_kib": (8 * 1024, 4 * 1024 * 1024),
+            "parallelism": (1, 64),
+        }
+        for name, (low, high) in limits.items():
+            value = getattr(params, name)
+            if type(value) is not int or not low <= value <= high:
+                raise ValueError(f"the key derivation's {name} is out of range")
+        sizes = {
+            "salt": (doc["salt"], 16),
+            "nonce": (doc["wrap"]["nonce"], 12),
+            "ciphertext": (doc["wrap"]["ciphertext"], DATA_KEY_BYTES + 16),
+        }
+        for name, (part, size) in sizes.items():
+            if not isinstance(part, str) or len(_unb64(part)) != size:
+                raise ValueError(f"the {name} is the wrong size")
+        if not isinstance(doc["vault_id"], str):
+            raise ValueError("the vault id is not text")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise VaultError(f"The key file {path} is damaged ({exc}). {restore}") from None
     return dict(doc)

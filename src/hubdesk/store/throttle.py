@@ -8,6 +8,7 @@ the Argon2id cost protects it; this throttle is for the person at the keyboard.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,14 +32,19 @@ class Throttle:
     def _failures(self) -> list[datetime]:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-            return [datetime.fromisoformat(t) for t in raw.get("failures", [])]
+            failures = [datetime.fromisoformat(t) for t in raw.get("failures", [])]
+            if any(t.tzinfo is None for t in failures):
+                raise ValueError("a failure time without a time zone")
+            return failures
         except FileNotFoundError:
             return []
         except (OSError, ValueError, TypeError, AttributeError):
             # A damaged counter must not lock the practitioner out for good, nor reset the
-            # count to zero silently: treat it as a full window from now.
-            now = self.clock()
-            return [now] * MAX_ATTEMPTS
+            # count to zero silently: a full window from now, saved so that it ends.
+            failures = [self.clock()] * MAX_ATTEMPTS
+            with contextlib.suppress(OSError):
+                self._save(failures)
+            return failures
 
     def _save(self, failures: list[datetime]) -> None:
         write_json_atomic(self.path, {"failures": [t.isoformat() for t in failures]})

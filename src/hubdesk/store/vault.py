@@ -166,6 +166,9 @@ class Vault:
                 f"The database {db_path} is missing. Restore the vault folder from a backup, "
                 "or ask your hub's IT team."
             )
+        wal = folder / (DB_NAME + "-wal")
+        if db_path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
+            raise VaultError(damaged_message(db_path))
         throttle = Throttle(folder / ATTEMPTS_NAME, clock)
         wait, blocked = throttle.delay_before_next()
         if blocked:
@@ -178,14 +181,14 @@ class Vault:
             throttle.record_failure()
             raise
         throttle.reset()
-        return cls._connect(folder, data_key)
+        return cls._connect(folder, data_key, vault_id=str(doc["vault_id"]))
 
     @classmethod
-    def _connect(cls, folder: Path, data_key: bytearray) -> Vault:
+    def _connect(cls, folder: Path, data_key: bytearray, vault_id: str | None = None) -> Vault:
         db_path = folder / DB_NAME
         engine = make_vault_engine(db_path, data_key)
         try:
-            cls._probe(engine, db_path)
+            cls._probe(engine, db_path, vault_id)
             schema.upgrade(engine)
         except SADatabaseError:
             engine.dispose()
@@ -199,10 +202,20 @@ class Vault:
         return cls(folder, data_key, engine)
 
     @staticmethod
-    def _probe(engine: Engine, db_path: Path) -> None:
+    def _probe(engine: Engine, db_path: Path, vault_id: str | None = None) -> None:
         """Fail early on a truncated or foreign file instead of at some later query."""
         with engine.connect() as conn:
-            conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
+            tables = conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
+            if vault_id is not None:
+                found = (
+                    conn.execute(
+                        text("SELECT value FROM vault_meta WHERE key = 'vault_id'")
+                    ).scalar_one_or_none()
+                    if tables
+                    else None
+                )
+                if found != vault_id:
+                    raise VaultError(damaged_message(db_path))
             page_size = int(conn.execute(text("PRAGMA page_size")).scalar_one())
             page_count = int(conn.execute(text("PRAGMA page_count")).scalar_one())
         wal = db_path.with_name(db_path.name + "-wal")
@@ -265,8 +278,14 @@ class Vault:
 
     def check(self) -> CheckResult:
         with self.engine.connect() as conn:
-            cipher = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA cipher_integrity_check")]
-            integrity = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+            try:
+                cipher = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA cipher_integrity_check")]
+            except SADatabaseError:
+                cipher = ["the encryption check could not read the file"]
+            try:
+                integrity = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+            except SADatabaseError:
+                integrity = ["the structure check stopped at a page it could not read"]
         integrity = [p for p in integrity if p != "ok"]
         return CheckResult(cipher, integrity)
 
