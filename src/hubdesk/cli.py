@@ -193,6 +193,32 @@ def cmd_case_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_case_hold(args: argparse.Namespace) -> int:
+    from hubdesk.services import Services
+
+    with open_vault(args) as vault:
+        Services(vault).retention.set_legal_hold(
+            args.young_person, on=not args.release, reason=args.reason
+        )
+    print("Legal hold lifted." if args.release else "Legal hold placed: erasure is now refused.")
+    return 0
+
+
+def cmd_case_erase(args: argparse.Namespace) -> int:
+    from hubdesk.services import Services
+
+    if not args.confirm:
+        raise UsageError(
+            "Erasing a young person's records cannot be undone. Add --confirm to go ahead."
+        )
+    with open_vault(args) as vault:
+        rows = Services(vault).retention.erase_young_person(
+            args.young_person, rule=args.rule, reason=args.reason
+        )
+    print(f"Erased {rows} records. The audit trail keeps that the erasure happened, and why.")
+    return 0
+
+
 def cmd_note_add(args: argparse.Namespace) -> int:
     from hubdesk.services import Services
     from hubdesk.timeutil import LONDON, utcnow
@@ -322,6 +348,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--given-name", required=True)
     p.add_argument("--family-name", required=True)
     p.add_argument("--date-of-birth", metavar="DD/MM/YYYY")
+
+    p = add(csub, "legal-hold", cmd_case_hold, "Place or lift a legal hold on a young person.")
+    p.add_argument("young_person", metavar="ID")
+    p.add_argument("--reason", required=True, help="why the hold is placed or lifted")
+    p.add_argument("--release", action="store_true", help="lift the hold instead")
+    p = add(csub, "erase", cmd_case_erase, "Erase a closed case under a retention rule.")
+    p.add_argument("young_person", metavar="ID")
+    p.add_argument("--rule", required=True, help="the retention rule that allows it")
+    p.add_argument("--reason", required=True, help="why the records are erased now")
+    p.add_argument("--confirm", action="store_true", help="confirm: this cannot be undone")
 
     note = sub.add_parser("note", help="contact notes")
     nsub = note.add_subparsers(title="note commands", metavar="COMMAND", required=True)

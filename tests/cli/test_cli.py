@@ -355,6 +355,8 @@ def _test_kdf():
         ["demo", "seed"],
         ["case", "list"],
         ["case", "add"],
+        ["case", "legal-hold"],
+        ["case", "erase"],
         ["note", "add"],
         ["note", "finalise"],
         ["note", "addendum"],

@@ -95,3 +95,33 @@ def test_the_fixture_script_still_makes_a_vault(tmp_path: Path) -> None:
     manifest = manifest_of(out)
     assert manifest["schema_revision"] == head_revision()
     open_and_compare(out, manifest)
+
+
+def test_a_failing_upgrade_is_refused_in_words_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import text as sql
+
+    from hubdesk.errors import VaultError
+    from hubdesk.store import schema
+    from hubdesk.store.vault import Vault
+
+    oldest = FOLDERS[0]
+    copy = tmp_path / oldest.name
+    shutil.copytree(oldest, copy)
+
+    def broken_upgrade(engine: object) -> None:
+        with engine.begin() as conn:  # type: ignore[attr-defined]
+            conn.execute(sql("UPDATE young_person SET given_name = 'half-done'"))
+            conn.execute(sql("SELECT * FROM no_such_table"))
+
+    monkeypatch.setattr(schema, "upgrade", broken_upgrade)
+    passphrase = bytearray(manifest_of(oldest)["passphrase"].encode())
+    with pytest.raises(VaultError, match="could not be brought up to date"):
+        Vault.open(copy, passphrase)
+    monkeypatch.undo()
+    reopened = Vault.open(copy, bytearray(manifest_of(oldest)["passphrase"].encode()))
+    with reopened.read() as session:
+        names = session.execute(sql("SELECT given_name FROM young_person")).scalars().all()
+    reopened.close()
+    assert "half-done" not in names

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, String, Text
+from sqlalchemy import JSON, Boolean, Date, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hubdesk.models.base import EnumText, Record
@@ -38,6 +38,8 @@ class YoungPerson(Record):
     flag_missing: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_nrm_referral: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_looked_after: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Records under a legal hold are never erased, whatever the retention rule says.
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     context_links: Mapped[list[ContextLink]] = relationship(back_populates="young_person")
 

@@ -55,6 +55,7 @@ class ServiceBase:
         reason: str | None = None,
         *,
         kind: str | None = None,
+        record_id: str | None = None,
     ) -> None:
         if record is not None:
             session.flush()
@@ -65,7 +66,7 @@ class ServiceBase:
             device=self.actor.device,
             action=action,
             record_kind=kind or (record.__tablename__ if record is not None else "vault"),
-            record_id=record.id if record is not None else None,
+            record_id=record.id if record is not None else record_id,
             reason=reason,
         )
 

@@ -12,6 +12,7 @@ from hubdesk.services.export import ExportService
 from hubdesk.services.missing import MissingService
 from hubdesk.services.notes import NoteService
 from hubdesk.services.plans import PlanService
+from hubdesk.services.retention import RetentionService
 from hubdesk.services.screenings import ScreeningService
 from hubdesk.services.search import SearchService
 from hubdesk.services.work import WorkService
@@ -36,6 +37,7 @@ class Services:
         self.work = WorkService(*args)
         self.search = SearchService(*args)
         self.export = ExportService(*args)
+        self.retention = RetentionService(*args)
 
     def verify_audit(self) -> audit.ChainReport:
         with self.vault.read() as session:

@@ -14,6 +14,7 @@ Opening is: throttle check → unwrap the key (a wrong passphrase never touches 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -188,12 +189,21 @@ class Vault:
         db_path = folder / DB_NAME
         engine = make_vault_engine(db_path, data_key)
         try:
-            cls._probe(engine, db_path, vault_id)
-            schema.upgrade(engine)
-        except SADatabaseError:
-            engine.dispose()
-            wipe(data_key)
-            raise VaultError(damaged_message(db_path)) from None
+            try:
+                cls._probe(engine, db_path, vault_id)
+            except SADatabaseError:
+                raise VaultError(damaged_message(db_path)) from None
+            try:
+                schema.upgrade(engine)
+            except SADatabaseError as exc:
+                logging.getLogger(__name__).error(
+                    "schema upgrade failed: %s", type(exc.orig).__name__
+                )
+                raise VaultError(
+                    f"The vault in {folder} could not be brought up to date for this version "
+                    "of HubDesk. Nothing in it has been changed. Keep the folder as it is and "
+                    "ask your hub's IT team."
+                ) from None
         except BaseException:
             engine.dispose()
             wipe(data_key)
