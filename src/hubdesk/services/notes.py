@@ -48,6 +48,7 @@ class NoteService(ServiceBase):
                 present=present,
                 author=self.actor.name,
             )
+            note.addenda = []  # new: nothing to load before indexing
             session.add(note)
             session.flush()
             _index(session, note)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hubdesk.models.audit import GENESIS, AuditEvent
@@ -50,7 +51,12 @@ def append(
     )
     event.hash = event.compute_hash()
     session.add(event)
-    session.merge(VaultMeta(key=META_AUDIT_HEAD, value=f"{seq}:{event.hash}"))
+    head = f"{seq}:{event.hash}"
+    session.execute(
+        sqlite_insert(VaultMeta)
+        .values(key=META_AUDIT_HEAD, value=head)
+        .on_conflict_do_update(index_elements=[VaultMeta.key], set_={"value": head})
+    )
     return event
 
 

@@ -33,6 +33,8 @@ CONNECTION_PRAGMAS: tuple[str, ...] = (
     # Freed pages are zeroed, so erased records cannot be recovered even with the key.
     "PRAGMA secure_delete = ON",
     "PRAGMA busy_timeout = 10000",
+    # Pinned rather than left to how each SQLite build was compiled (8 MiB).
+    "PRAGMA cache_size = -8000",
 )
 
 WRITE_OPTION = "hubdesk_write"

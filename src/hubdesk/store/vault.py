@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hubdesk.errors import TooManyAttemptsError, VaultError, WrongPassphraseError
@@ -195,7 +196,8 @@ class Vault:
                 raise VaultError(damaged_message(db_path)) from None
             try:
                 schema.upgrade(engine)
-            except SADatabaseError as exc:
+            except SAOperationalError as exc:
+                # A migration step failed on a readable database (damage raises other errors).
                 logging.getLogger(__name__).error(
                     "schema upgrade failed: %s", type(exc.orig).__name__
                 )
@@ -204,6 +206,8 @@ class Vault:
                     "of HubDesk. Nothing in it has been changed. Keep the folder as it is and "
                     "ask your hub's IT team."
                 ) from None
+            except SADatabaseError:
+                raise VaultError(damaged_message(db_path)) from None
         except BaseException:
             engine.dispose()
             wipe(data_key)
