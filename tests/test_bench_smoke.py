@@ -1,0 +1,46 @@
+"""The benchmarks still run end to end (tiny sizes; figures are never checked here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@pytest.mark.slow
+def test_store_bench_runs_and_ends_with_json_figures() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "store.py"),
+            "--cases",
+            "6",
+            "--notes",
+            "3",
+            "--inserts",
+            "5",
+            "--queries",
+            "5",
+            "--open-samples",
+            "3",
+            "--unlocks",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    figures = {json.loads(line)["metric"]: json.loads(line) for line in lines}
+    assert {"seed_total", "open_case_p95", "search_p95", "insert_total", "unlock_median"} <= set(
+        figures
+    )
+    assert figures["open_case_p95"]["baseline"] > 0
+    assert result.stdout.rstrip().splitlines()[-1].startswith("{")
