@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hubdesk import cli, config
+from hubdesk.commands import casework
 from hubdesk.store.vault import Vault
 from tests.conftest import PASSPHRASE
 
@@ -321,7 +322,7 @@ def test_unexpected_error_leaves_a_report_without_personal_data(
     def explode(args: object) -> int:
         raise ValueError(secret)
 
-    monkeypatch.setattr(cli, "cmd_case_list", explode)
+    monkeypatch.setattr(casework, "cmd_case_list", explode)
     status = cli.main(["case", "list"])
     err = capsys.readouterr().err
     assert status == cli.EXIT_UNEXPECTED
@@ -368,3 +369,97 @@ def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixtur
         cli.main([*command, "--help"])
     assert exit_info.value.code == 0
     assert "usage: hubdesk" in capsys.readouterr().out
+
+
+def test_vault_option_works_before_and_after_the_command(
+    vault: Vault,
+    vault_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vault.close()
+    for argv in (
+        ["--vault", str(vault_dir), "case", "list"],
+        ["case", "list", "--vault", str(vault_dir)],
+    ):
+        status, out, err = in_process(capsys, monkeypatch, *argv)
+        assert status == 0, err
+        assert "0 young people" in out
+    assert not config.default_vault_dir().exists()
+
+
+def test_export_never_overwrites_by_accident_nor_writes_into_the_vault(
+    vault: Vault,
+    vault_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vault.close()
+    existing = tmp_path / "existing.json"
+    existing.write_text("keep me")
+    v = ["--vault", str(vault_dir)]
+    status, _, err = in_process(capsys, monkeypatch, "vault", "export", *v, "--out", str(existing))
+    assert status == 2
+    assert "already exists" in err
+    assert existing.read_text() == "keep me"
+    key_before = (vault_dir / "key.json").read_bytes()
+    status, _, err = in_process(
+        capsys,
+        monkeypatch,
+        "vault",
+        "export",
+        *v,
+        "--out",
+        str(vault_dir / "key.json"),
+        "--replace",
+    )
+    assert status == 2
+    assert "outside the vault folder" in err
+    assert (vault_dir / "key.json").read_bytes() == key_before
+    status, _, err = in_process(
+        capsys, monkeypatch, "vault", "export", *v, "--out", str(existing), "--replace"
+    )
+    assert status == 0, err
+    assert json.loads(existing.read_text())["format"] == "hubdesk-export"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_demo_seed_needs_a_named_folder_and_never_the_own_vault(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, _, err = in_process(capsys, monkeypatch, "demo", "seed", "--cases", "1")
+    assert status == 2
+    assert "--vault PATH" in err
+    status, _, err = in_process(
+        capsys, monkeypatch, "demo", "seed", "--vault", str(config.default_vault_dir())
+    )
+    assert status == 2
+    assert "never goes into your own vault" in err
+    assert not config.default_vault_dir().exists()
+
+
+def test_free_text_can_come_from_standard_input(
+    vault: Vault,
+    vault_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    vault.close()
+    v = ["--vault", str(vault_dir)]
+    status, out, err = in_process(
+        capsys, monkeypatch, "case", "add", *v, "--given-name", "Aled", "--family-name", "Price"
+    )
+    assert status == 0, err
+    pid = out.strip()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Walked to the youth centre together.\n"))
+    status, out, err = in_process(capsys, monkeypatch, "note", "add", *v, "--young-person", pid)
+    assert status == 0, err
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    status, _, err = in_process(capsys, monkeypatch, "note", "add", *v, "--young-person", pid)
+    assert status == 2
+    assert "Nothing was given for the narrative" in err
+    status, out, _ = in_process(capsys, monkeypatch, "search", *v, "youth centre")
+    assert "Aled Price" in out

@@ -1,0 +1,1 @@
+"""The `hubdesk` subcommands, one module per area; `hubdesk.cli` builds the parser."""
