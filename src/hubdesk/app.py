@@ -7,9 +7,12 @@ main window load once the passphrase is accepted.
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING
 
+from hubdesk import logs
 from hubdesk.errors import HubDeskError
 from hubdesk.store.secrets_util import wipe
 from hubdesk.views.qt import QApplication
@@ -45,6 +48,26 @@ def case_rows(services: Services) -> list[CaseRow]:
     return rows
 
 
+def install_crash_hooks() -> None:
+    """Unexpected errors (also in Qt slots and threads) leave a report without personal data;
+    their messages, which can hold typed text, are never printed or logged."""
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        report = logs.write_crash_report(exc_type, tb)
+        print(
+            "HubDesk met a problem it did not expect. Everything saved before it is kept. "
+            f"A report without personal data is in {report}.",
+            file=sys.stderr,
+        )
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            hook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
+
+
 def run(vault_dir: Path) -> int:
     from hubdesk.store.vault import Vault
 
@@ -55,6 +78,7 @@ def run(vault_dir: Path) -> int:
             file=sys.stderr,
         )
         return 1
+    install_crash_hooks()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     state: dict[str, object] = {}
 

@@ -62,3 +62,27 @@ def test_main_window_lists_the_caseload(qtbot: QtBot, services: Services) -> Non
     assert model.rowCount() == 1
     assert model.data(model.index(0, 0)) == "Siân O'Donnell"
     assert model.data(model.index(0, 1)) == "Not screened"
+
+
+def test_unexpected_errors_leave_a_report_without_the_message(capsys, monkeypatch) -> None:
+    import sys
+    import threading
+
+    from hubdesk import config
+    from hubdesk.app import install_crash_hooks
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    install_crash_hooks()
+    secret = "Ottoline Blackwood-Fairweather said something private"
+    try:
+        raise RuntimeError(secret)
+    except RuntimeError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    err = capsys.readouterr().err
+    assert "did not expect" in err
+    assert secret not in err
+    reports = list(config.log_dir().glob("crash-*.txt"))
+    assert reports
+    assert all(secret not in r.read_text() for r in reports)
+    assert "RuntimeError" in reports[0].read_text()

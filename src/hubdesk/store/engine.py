@@ -23,6 +23,8 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+from hubdesk.errors import VaultError
+
 #: Pragmas set on every connection, after the key. Shared with the plain-SQLite baseline of
 #: ``bench/store.py`` so the comparison is like for like.
 CONNECTION_PRAGMAS: tuple[str, ...] = (
@@ -59,6 +61,13 @@ def sqlcipher_creator(db_path: Path, key: bytearray) -> Callable[[], Any]:
         try:
             cursor = conn.cursor()
             try:
+                # Never trust a driver that may be linked to plain SQLite: there PRAGMA key is
+                # silently ignored and the vault would be written in clear (Signal #5097).
+                if not cursor.execute("PRAGMA cipher_version").fetchone():
+                    raise VaultError(
+                        "This installation's database driver cannot encrypt, so HubDesk will "
+                        "not open or create a vault with it. Reinstall HubDesk."
+                    )
                 cursor.execute("PRAGMA cipher_log_level = NONE")
                 cursor.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
             finally:
@@ -91,6 +100,8 @@ def build_engine(creator: Callable[[], Any], module: Any) -> Engine:
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
+        # Statement errors must never carry what a practitioner typed into a message or log.
+        hide_parameters=True,
     )
     install_transaction_events(engine)
     return engine
