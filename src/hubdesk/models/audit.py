@@ -3,6 +3,11 @@
 Each event stores the hash of the previous one, so an edited, inserted or removed row breaks
 the chain at that point (``hubdesk vault audit --verify`` names the first broken link).
 Events are append-only; the guard in :mod:`hubdesk.models.guards` refuses any change.
+
+A typed reason can be personal data, and erasure must be able to remove it. So the chain covers
+``reason_digest`` (SHA-256 of the event id and the reason), not the reason itself: erasure
+blanks ``reason`` and the chain still verifies, while a changed reason no longer matches its
+digest. Events written before schema 0004 have no digest and hash the reason directly.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class AuditEvent(Base):
     record_kind: Mapped[str] = mapped_column(String(40))
     record_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
+    reason_digest: Mapped[str | None] = mapped_column(String(64), default=None)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     server_seq: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -48,11 +54,17 @@ class AuditEvent(Base):
             "action": self.action,
             "record_kind": self.record_kind,
             "record_id": self.record_id,
-            "reason": self.reason,
             "prev_hash": self.prev_hash,
         }
+        if self.reason_digest is None:
+            body["reason"] = self.reason  # written before schema 0004
+        else:
+            body["reason_digest"] = self.reason_digest
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def digest_of(self, reason: str) -> str:
+        return hashlib.sha256(f"{self.id}\x00{reason}".encode()).hexdigest()
 
     def is_frozen(self) -> bool:
         return True

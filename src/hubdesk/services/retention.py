@@ -10,31 +10,19 @@ record that the erasure happened, and hold no case content.
 
 from __future__ import annotations
 
-from typing import Any, cast
+import logging
 
-from sqlalchemy import CursorResult, delete, select, text
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from hubdesk.errors import DomainError
-from hubdesk.models import (
-    Addendum,
-    ContactNote,
-    ContextLink,
-    InformationShare,
-    Intervention,
-    Meeting,
-    MissingEpisode,
-    NRMReferral,
-    PlanAction,
-    PlanVersion,
-    ReturnInterview,
-    SafetyPlan,
-    Screening,
-    SearchDoc,
-    YoungPerson,
-)
+from hubdesk.models import RECORD_KINDS, AuditEvent, YoungPerson
 from hubdesk.models.enums import CaseStatus
 from hubdesk.services.base import ServiceBase, required_text
+from hubdesk.services.ownership import INDEXED_KINDS, OWNED_KINDS, owned_records
+from hubdesk.store import search
+
+log = logging.getLogger(__name__)
 
 
 class RetentionService(ServiceBase):
@@ -61,8 +49,8 @@ class RetentionService(ServiceBase):
                 )
             if person.status is not CaseStatus.CLOSED:
                 raise DomainError("Only a closed case can be erased; close the case first.")
-            erased = _delete_everything_of(session, young_person_id)
-            # The audit event keeps the erased young person's id, never their content.
+            erased = _erase(session, young_person_id)
+            # The event keeps the erased young person's id and the rule, never their content.
             self.audit(
                 session,
                 "erase",
@@ -71,46 +59,43 @@ class RetentionService(ServiceBase):
                 kind="young_person",
                 record_id=young_person_id,
             )
-        with self.vault.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._checkpoint()
         return erased
 
+    def _checkpoint(self) -> None:
+        """Fold the WAL back and truncate it, so no page image of erased rows is left there."""
+        for _ in range(2):
+            with self.vault.engine.connect() as conn:
+                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+            if busy is not None and busy[0] == 0:
+                return
+            self.vault.engine.dispose()  # let go of idle pooled readers, then try again
+        log.warning("WAL checkpoint after erasure was busy; it completes at the next close")
+        raise DomainError(
+            "The records are erased, but another HubDesk window is reading the vault, so the "
+            "last traces are cleared when it closes. Close other HubDesk windows now."
+        )
 
-def _ids(session: Session, query: Any) -> list[str]:
-    return list(session.execute(query).scalars())
 
-
-def _rows(session: Session, statement: Any) -> int:
-    return cast(CursorResult[Any], session.execute(statement)).rowcount
-
-
-def _delete_everything_of(session: Session, pid: str) -> int:
-    notes = _ids(session, select(ContactNote.id).where(ContactNote.young_person_id == pid))
-    plans = _ids(session, select(SafetyPlan.id).where(SafetyPlan.young_person_id == pid))
-    versions = _ids(session, select(PlanVersion.id).where(PlanVersion.plan_id.in_(plans)))
-    episodes = _ids(session, select(MissingEpisode.id).where(MissingEpisode.young_person_id == pid))
-    steps = [
-        delete(Addendum).where(Addendum.note_id.in_(notes)),
-        delete(ContactNote).where(ContactNote.id.in_(notes)),
-        delete(PlanAction).where(PlanAction.plan_version_id.in_(versions)),
-        delete(PlanVersion).where(PlanVersion.id.in_(versions)),
-        delete(SafetyPlan).where(SafetyPlan.id.in_(plans)),
-        delete(ReturnInterview).where(ReturnInterview.episode_id.in_(episodes)),
-        delete(MissingEpisode).where(MissingEpisode.id.in_(episodes)),
-        delete(Screening).where(Screening.young_person_id == pid),
-        delete(ContextLink).where(ContextLink.young_person_id == pid),
-        delete(Meeting).where(Meeting.young_person_id == pid),
-        delete(Intervention).where(Intervention.young_person_id == pid),
-        delete(NRMReferral).where(NRMReferral.young_person_id == pid),
-        delete(InformationShare).where(InformationShare.young_person_id == pid),
-    ]
-    erased = 0
-    for statement in steps:
-        erased += _rows(session, statement)
-    indexed = [*notes, *plans, pid]
-    for doc in session.execute(select(SearchDoc).where(SearchDoc.record_id.in_(indexed))).scalars():
-        session.execute(text("DELETE FROM search_fts WHERE rowid = :r"), {"r": doc.fts_rowid})
-    session.execute(delete(SearchDoc).where(SearchDoc.record_id.in_(indexed)))
+def _erase(session: Session, pid: str) -> int:
+    owned = owned_records(session, pid)
+    ids = {kind: [r.id for r in owned[kind]] for kind in OWNED_KINDS}
+    for kind in INDEXED_KINDS:
+        for record_id in ids[kind]:
+            search.unindex(session, record_id)
+    session.flush()
+    everything = [i for kind in OWNED_KINDS for i in ids[kind]]
+    # Reasons typed into audit events about these records are personal data too; the chain
+    # keeps a digest of each, so it still verifies once the text is gone.
+    session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.record_id.in_(everything), AuditEvent.reason_digest.is_not(None))
+        .values(reason=None)
+    )
     session.expunge_all()
-    erased += _rows(session, delete(YoungPerson).where(YoungPerson.id == pid))
+    erased = 0
+    for kind in OWNED_KINDS:
+        cls = RECORD_KINDS[kind]
+        result = session.execute(delete(cls).where(cls.id.in_(ids[kind])))
+        erased += int(getattr(result, "rowcount", 0))
     return erased

@@ -49,6 +49,7 @@ def append(
         reason=reason,
         prev_hash=prev_hash,
     )
+    event.reason_digest = event.digest_of(reason) if reason is not None else None
     event.hash = event.compute_hash()
     session.add(event)
     head = f"{seq}:{event.hash}"
@@ -91,7 +92,12 @@ def verify(session: Session) -> ChainReport:
             return ChainReport(
                 count, event.seq, f"event {event.seq} does not follow from event {event.seq - 1}."
             )
-        if event.compute_hash() != event.hash:
+        reason_changed = (
+            event.reason is not None
+            and event.reason_digest is not None
+            and event.digest_of(event.reason) != event.reason_digest
+        )
+        if reason_changed or event.compute_hash() != event.hash:
             return ChainReport(
                 count,
                 event.seq,
