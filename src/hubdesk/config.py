@@ -22,21 +22,24 @@ def init(home: Path | None = None) -> None:
     _home = home
 
 
-def data_dir() -> Path:
+def _home_or_none() -> Path | None:
     if _home is not None:
-        return _home / "data"
+        return _home
     override = os.environ.get("HUBDESK_HOME")
-    if override:
-        return Path(override) / "data"
+    return Path(override) if override else None
+
+
+def data_dir() -> Path:
+    home = _home_or_none()
+    if home is not None:
+        return home / "data"
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def log_dir() -> Path:
-    if _home is not None:
-        return _home / "logs"
-    override = os.environ.get("HUBDESK_HOME")
-    if override:
-        return Path(override) / "logs"
+    home = _home_or_none()
+    if home is not None:
+        return home / "logs"
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
