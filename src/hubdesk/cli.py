@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from hubdesk import __version__, logs
-from hubdesk.commands import casework, demo, vault
+from hubdesk.commands import casework, demo, records, vault
 from hubdesk.commands.common import UsageError, vault_dir
 from hubdesk.errors import HubDeskError
 
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     vault.add_parsers(sub, add)
     demo.add_parsers(sub, add)
     casework.add_parsers(sub, add)
+    records.add_parsers(sub, add)
     return parser
 
 

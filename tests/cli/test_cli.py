@@ -362,6 +362,16 @@ def _test_kdf():
         ["note", "finalise"],
         ["note", "addendum"],
         ["search"],
+        ["context", "add"],
+        ["context", "link"],
+        ["context", "list"],
+        ["plan", "create"],
+        ["plan", "edit"],
+        ["plan", "submit"],
+        ["screening", "start"],
+        ["screening", "complete"],
+        ["missing", "report"],
+        ["missing", "return"],
     ],
 )
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:

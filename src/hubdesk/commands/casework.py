@@ -3,16 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime
 
-from hubdesk.commands.common import UsageError, open_vault, read_text
-
-
-def _parse_date(text: str, option: str) -> date:
-    try:
-        return datetime.strptime(text, "%d/%m/%Y").date()
-    except ValueError:
-        raise UsageError(f"Give {option} as DD/MM/YYYY, for example 03/09/2011.") from None
+from hubdesk.commands.common import UsageError, open_vault, parse_date, parse_when, read_text
 
 
 def cmd_case_list(args: argparse.Namespace) -> int:
@@ -31,7 +23,7 @@ def cmd_case_list(args: argparse.Namespace) -> int:
 def cmd_case_add(args: argparse.Namespace) -> int:
     from hubdesk.services import Services
 
-    dob = _parse_date(args.date_of_birth, "--date-of-birth") if args.date_of_birth else None
+    dob = parse_date(args.date_of_birth, "--date-of-birth") if args.date_of_birth else None
     given = args.given_name or input("First name: ")
     family = args.family_name or input("Family name: ")
     with open_vault(args) as vault:
@@ -70,16 +62,8 @@ def cmd_case_erase(args: argparse.Namespace) -> int:
 
 def cmd_note_add(args: argparse.Namespace) -> int:
     from hubdesk.services import Services
-    from hubdesk.timeutil import LONDON, utcnow
 
-    when = utcnow()
-    if args.when:
-        try:
-            when = datetime.strptime(args.when, "%d/%m/%Y %H:%M").replace(tzinfo=LONDON)
-        except ValueError:
-            raise UsageError(
-                "Give --when as DD/MM/YYYY HH:MM, for example 27/11/2026 14:30."
-            ) from None
+    when = parse_when(args.when, "--when")
     narrative = read_text(args.narrative, "the narrative (what happened)")
     with open_vault(args) as vault:
         new_id = Services(vault).notes.add(

@@ -12,6 +12,7 @@ import argparse
 import getpass
 import os
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,6 +75,27 @@ def open_vault(args: argparse.Namespace) -> Vault:
         return Vault.open(vault_dir(args), secret)
     finally:
         wipe(secret)
+
+
+def parse_date(text: str, option: str) -> date:
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise UsageError(f"Give {option} as DD/MM/YYYY, for example 03/09/2011.") from None
+
+
+def parse_when(text: str | None, option: str) -> datetime:
+    """DD/MM/YYYY HH:MM in Europe/London, or now when not given."""
+    from hubdesk.timeutil import LONDON, utcnow
+
+    if not text:
+        return utcnow()
+    try:
+        return datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=LONDON)
+    except ValueError:
+        raise UsageError(
+            f"Give {option} as DD/MM/YYYY HH:MM, for example 27/11/2026 14:30."
+        ) from None
 
 
 def read_text(value: str | None, what: str) -> str:
