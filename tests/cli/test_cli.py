@@ -473,3 +473,20 @@ def test_free_text_can_come_from_standard_input(
     assert "Nothing was given for the narrative" in err
     status, out, _ = in_process(capsys, monkeypatch, "search", *v, "youth centre")
     assert "Aled Price" in out
+
+
+def test_a_throttle_wait_is_announced(
+    vault: Vault,
+    vault_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hubdesk.store.throttle import Throttle
+
+    vault.close()
+    throttle = Throttle(vault_dir / "unlock-attempts.json")
+    for _ in range(3):
+        throttle.record_failure()
+    status, _, err = in_process(capsys, monkeypatch, "case", "list", "--vault", str(vault_dir))
+    assert status == 0, err
+    assert "Waiting 1 second after earlier wrong passphrases" in err

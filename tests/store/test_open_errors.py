@@ -20,7 +20,7 @@ import pytest
 from hubdesk.errors import VaultError, WrongPassphraseError
 from hubdesk.services import Services
 from hubdesk.store.keywrap import KdfParams
-from hubdesk.store.vault import ATTEMPTS_NAME, DB_NAME, KEY_NAME, Vault
+from hubdesk.store.vault import ATTEMPTS_NAME, DB_NAME, KEY_NAME, LOCK_NAME, Vault
 from tests.conftest import passphrase
 from tests.helpers.vaults import add_caseload, sha256_of
 
@@ -69,6 +69,7 @@ def test_a_wrong_passphrase_is_refused_and_changes_nothing(closed_vault: Path) -
     assert str(info.value) == "That passphrase does not open this vault."
     after = hashes(closed_vault)
     assert after.pop(ATTEMPTS_NAME, None) is not None, "the failure was not counted"
+    assert after.pop(LOCK_NAME, None) is not None, "attempts are serialised by a lock file"
     assert after == before
 
 

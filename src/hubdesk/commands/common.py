@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import math
 import os
 import sys
 from datetime import date, datetime
@@ -64,7 +65,9 @@ def read_new_passphrase(env: str) -> bytearray:
 
 
 def _tell_wait(seconds: float) -> None:
-    print(f"Waiting {seconds:.0f} seconds after earlier wrong passphrases…", file=sys.stderr)
+    shown = math.ceil(seconds)
+    unit = "second" if shown == 1 else "seconds"
+    print(f"Waiting {shown} {unit} after earlier wrong passphrases…", file=sys.stderr, flush=True)
 
 
 def open_vault(args: argparse.Namespace) -> Vault:
@@ -72,7 +75,7 @@ def open_vault(args: argparse.Namespace) -> Vault:
 
     secret = read_passphrase("Vault passphrase: ")
     try:
-        return Vault.open(vault_dir(args), secret)
+        return Vault.open(vault_dir(args), secret, on_wait=_tell_wait)
     finally:
         wipe(secret)
 

@@ -5,10 +5,12 @@ VAULT/
   store.sqlcipher          SQLCipher 4 database (+ -wal, -shm while open)
   key.json                 the data key, wrapped (see hubdesk.store.keywrap)
   unlock-attempts.json     failed-unlock times for throttling (no personal data)
+  unlock-attempts.lock     empty; locked while an unlock attempt is in progress
 ```
 
-Opening is: throttle check → unwrap the key (a wrong passphrase never touches the database)
-→ key a connection → probe the file → run migrations. Every failure is a
+Opening is: lock the attempts → throttle check (and wait) → record the attempt as a failure →
+unwrap the key (a wrong passphrase never touches the database) → clear the record → unlock →
+key a connection → probe the file → run migrations. Every failure is a
 :class:`~hubdesk.errors.VaultError` whose message names the file and what to do.
 """
 
@@ -16,33 +18,39 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hubdesk.errors import TooManyAttemptsError, VaultError, WrongPassphraseError
+from hubdesk.errors import TooManyAttemptsError, VaultError
 from hubdesk.models.guards import install as install_guards
 from hubdesk.models.meta import VaultMeta
 from hubdesk.store import keywrap, schema
 from hubdesk.store.engine import WRITE_OPTION, make_vault_engine
 from hubdesk.store.files import fsync_dir, write_json_atomic
 from hubdesk.store.secrets_util import wipe
-from hubdesk.store.throttle import Throttle
+from hubdesk.store.throttle import Throttle, attempt_lock
 from hubdesk.timeutil import utcnow
 
 DB_NAME = "store.sqlcipher"
 KEY_NAME = "key.json"
 ATTEMPTS_NAME = "unlock-attempts.json"
+LOCK_NAME = "unlock-attempts.lock"
+
+NEWER_VAULT_MESSAGE = (
+    "This vault was last used by a newer version of HubDesk. Update HubDesk to open it; "
+    "nothing in the vault has been changed."
+)
 
 META_DEVICE_ID = "device_id"
 META_PRACTITIONER = "practitioner"
@@ -154,7 +162,14 @@ class Vault:
         passphrase: bytearray,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
+        on_wait: Callable[[float], None] | None = None,
     ) -> Vault:
+        """Unwrap the key with ``passphrase`` and open the database.
+
+        After earlier wrong passphrases the attempt first waits: ``on_wait(seconds)`` is called
+        (so a caller can say so) just before ``sleep(seconds)``. Attempts on one vault, from
+        any number of processes, take turns.
+        """
         folder = Path(folder)
         db_path = folder / DB_NAME
         if not folder.is_dir() or not cls.exists(folder):
@@ -171,19 +186,46 @@ class Vault:
         wal = folder / (DB_NAME + "-wal")
         if db_path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
             raise VaultError(damaged_message(db_path))
-        throttle = Throttle(folder / ATTEMPTS_NAME, clock)
+        with ExitStack() as turn:
+            try:
+                turn.enter_context(attempt_lock(folder / LOCK_NAME))
+            except OSError as exc:
+                raise _unwritable(folder, exc) from None
+            throttle = Throttle(folder / ATTEMPTS_NAME, clock)
+            data_key = cls._unwrap_counted(doc, passphrase, throttle, sleep, on_wait)
+        return cls._connect(folder, data_key, vault_id=str(doc["vault_id"]))
+
+    @staticmethod
+    def _unwrap_counted(
+        doc: dict[str, Any],
+        passphrase: bytearray,
+        throttle: Throttle,
+        sleep: Callable[[float], None],
+        on_wait: Callable[[float], None] | None,
+    ) -> bytearray:
+        """Check the throttle, wait, count the attempt, unwrap; call holding the attempt lock."""
         wait, blocked = throttle.delay_before_next()
         if blocked:
             raise TooManyAttemptsError(wait)
         if wait > 0:
+            if on_wait is not None:
+                on_wait(wait)
             sleep(wait)
+        # Counted before the slow unwrap, so a process killed during it still counts; a wrong
+        # passphrase leaves the count in place.
         try:
-            data_key = keywrap.unwrap(doc, passphrase)
-        except WrongPassphraseError:
             throttle.record_failure()
+        except OSError as exc:
+            raise _unwritable(throttle.path.parent, exc) from None
+        data_key = keywrap.unwrap(doc, passphrase)
+        try:
+            throttle.reset()
+        except BaseException as exc:
+            wipe(data_key)
+            if isinstance(exc, OSError):
+                raise _unwritable(throttle.path.parent, exc) from None
             raise
-        throttle.reset()
-        return cls._connect(folder, data_key, vault_id=str(doc["vault_id"]))
+        return data_key
 
     @classmethod
     def _connect(cls, folder: Path, data_key: bytearray, vault_id: str | None = None) -> Vault:
@@ -196,6 +238,8 @@ class Vault:
                 raise VaultError(damaged_message(db_path)) from None
             try:
                 schema.upgrade(engine)
+            except schema.NewerSchemaError:
+                raise VaultError(NEWER_VAULT_MESSAGE) from None
             except SAOperationalError as exc:
                 # A migration step failed on a readable database (damage raises other errors).
                 logging.getLogger(__name__).error(
@@ -304,14 +348,12 @@ class Vault:
         return CheckResult(cipher, integrity)
 
 
+def _unwritable(folder: Path, exc: OSError) -> VaultError:
+    return VaultError(
+        f"HubDesk cannot write in the vault folder {folder} ({exc.__class__.__name__}), so it "
+        "cannot open the vault. Check that the folder is yours and not read-only."
+    )
+
+
 def _kdf_cost(params: keywrap.KdfParams) -> int:
     return params.time_cost * params.memory_cost_kib
-
-
-def wipe_vault_files(folder: Path) -> None:
-    """Crypto-shred: remove the wrapped key first (the database is unreadable without it)."""
-    (folder / KEY_NAME).unlink(missing_ok=True)
-    fsync_dir(folder)
-    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", ATTEMPTS_NAME):
-        (folder / name).unlink(missing_ok=True)
-    shutil.rmtree(folder, ignore_errors=True)
