@@ -239,6 +239,7 @@ def test_a_refused_plan_edit_leaves_no_new_version_and_no_event(
         plan_id, review_date=date(2025, 7, 1), actions=[ActionInput("Check in", "YW")]
     )
     fixed.plans.submit(first_id)
+    fixed.plans.record_decision(first_id, approved=True, decided_by="Lead")
     trail.new()
     before = counts(vault)
     with pytest.raises(DomainError) as caught:

@@ -277,10 +277,11 @@ def test_submit_after_removing_every_action_is_refused(
     )
 
 
-def test_editing_a_submitted_plan_starts_version_two_and_keeps_version_one(
+def test_editing_an_approved_plan_starts_version_two_and_keeps_version_one(
     fixed: Services, vault: Vault, pid: str, fake: Faker
 ) -> None:
     plan_id, first_id = submitted(fixed, pid, fake)
+    fixed.plans.record_decision(first_id, approved=True, decided_by="Lead")
     before = frozen_snapshot(vault, first_id)
     first_actions = [(a.what, a.owner, a.agency, a.by_when) for a in live_actions(vault, first_id)]
 
@@ -304,7 +305,8 @@ def test_editing_a_submitted_plan_starts_version_two_and_keeps_version_one(
 def test_editing_the_new_draft_again_does_not_start_version_three(
     fixed: Services, vault: Vault, pid: str, fake: Faker
 ) -> None:
-    plan_id, _ = submitted(fixed, pid, fake)
+    plan_id, first_id = submitted(fixed, pid, fake)
+    fixed.plans.record_decision(first_id, approved=True, decided_by="Lead")
     second = fixed.plans.save_draft(plan_id, content={"code_word": "mango"})
     again = fixed.plans.save_draft(plan_id, content={"code_word": "kiwi"})
     assert again == second

@@ -113,9 +113,33 @@ class Record(Base):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
-    def is_frozen(self) -> bool:
-        """True once the record may no longer change (finalised, submitted, completed)."""
-        return False
-
     #: Fields that may change on a frozen record besides the sync fields.
     frozen_allows: ClassVar[frozenset[str]] = frozenset()
+    #: For a record that freezes with another (a plan action with its plan version): the name
+    #: of the relationship to that record. While the parent is frozen the child cannot be
+    #: added, changed or removed (see models.guards).
+    frozen_parent: ClassVar[str | None] = None
+
+    @classmethod
+    def frozen_in(cls, status: object) -> bool:
+        """True if a record of this kind in ``status`` may no longer change.
+
+        ``status`` is None for a kind without a lifecycle. The default is never frozen;
+        records that freeze (finalised, submitted, completed, or always) override this.
+        """
+        return False
+
+    @classmethod
+    def frozen_allows_on_move(cls, was: object, now: object) -> frozenset[str]:
+        """Fields that may change on a frozen record in the same flush as its status moves
+        from ``was`` to ``now`` (a decision lands with its date and who made it)."""
+        return frozenset()
+
+    @classmethod
+    def frozen_advice(cls, status: object) -> str | None:
+        """What to do instead, said when a change to a record frozen in ``status`` is refused."""
+        return None
+
+    def is_frozen(self) -> bool:
+        """True once the record may no longer change (finalised, submitted, completed)."""
+        return type(self).frozen_in(getattr(self, "status", None))

@@ -57,8 +57,9 @@ class ContactNote(Record):
         back_populates="note", order_by="Addendum.created_at"
     )
 
-    def is_frozen(self) -> bool:
-        return self.status is NoteStatus.FINALISED
+    @classmethod
+    def frozen_in(cls, status: object) -> bool:
+        return status == NoteStatus.FINALISED
 
     def finalise(self, at: datetime) -> None:
         NOTE_STATES.check(self.status, NoteStatus.FINALISED)
@@ -80,5 +81,6 @@ class Addendum(Record):
 
     note: Mapped[ContactNote] = relationship(back_populates="addenda")
 
-    def is_frozen(self) -> bool:
+    @classmethod
+    def frozen_in(cls, status: object) -> bool:
         return True

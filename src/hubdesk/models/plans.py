@@ -2,8 +2,9 @@
 (subject: a place, peer group, school or online space).
 
 A plan is an ordered list of versions. A version is editable only while it is a draft; once
-submitted it is frozen, and changing the plan starts a new draft version. Actions belong to a
-version and freeze with it.
+submitted it is frozen, and once the team lead has decided, changing the plan starts a new
+draft version. Actions belong to a version and freeze with it: none is added to, changed on or
+removed from a frozen version.
 """
 
 from __future__ import annotations
@@ -107,8 +108,12 @@ class PlanVersion(Record):
     __tablename__ = "plan_version"
     __table_args__ = (UniqueConstraint("plan_id", "number"),)
     label: ClassVar[str] = "plan version"
-    frozen_allows: ClassVar[frozenset[str]] = frozenset(
-        {"status", "submitted_at", "submitted_by", "decided_at", "decided_by", "decision_note"}
+    #: The status moves on (approved, active, superseded …); nothing else changes by itself.
+    frozen_allows: ClassVar[frozenset[str]] = frozenset({"status"})
+    #: Written with the team lead's decision, in the same flush as the version leaves
+    #: submitted; never rewritten afterwards.
+    decision_fields: ClassVar[frozenset[str]] = frozenset(
+        {"decided_at", "decided_by", "decision_note"}
     )
 
     plan_id: Mapped[str] = mapped_column(ForeignKey("safety_plan.id"), index=True)
@@ -130,8 +135,22 @@ class PlanVersion(Record):
         back_populates="plan_version", order_by="PlanAction.position"
     )
 
-    def is_frozen(self) -> bool:
-        return self.status is not PlanVersionStatus.DRAFT
+    @classmethod
+    def frozen_in(cls, status: object) -> bool:
+        # None is a version not yet flushed, which starts as a draft.
+        return status is not None and status != PlanVersionStatus.DRAFT
+
+    @classmethod
+    def frozen_allows_on_move(cls, was: object, now: object) -> frozenset[str]:
+        if was == PlanVersionStatus.SUBMITTED and now != was:
+            return cls.decision_fields
+        return frozenset()
+
+    @classmethod
+    def frozen_advice(cls, status: object) -> str | None:
+        if status == PlanVersionStatus.SUBMITTED:
+            return "It can be changed once a team lead has approved or returned it."
+        return "Edit the plan to start a new draft version instead."
 
     def move_to(self, target: PlanVersionStatus) -> None:
         PLAN_VERSION_STATES.check(self.status, target)
@@ -159,6 +178,7 @@ class PlanAction(Record):
 
     __tablename__ = "plan_action"
     label: ClassVar[str] = "plan action"
+    frozen_parent: ClassVar[str | None] = "plan_version"
 
     plan_version_id: Mapped[str] = mapped_column(ForeignKey("plan_version.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)

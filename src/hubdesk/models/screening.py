@@ -56,8 +56,9 @@ class Screening(Record):
     completed_by: Mapped[str | None] = mapped_column(String(100), default=None)
     rescreen_due: Mapped[date | None] = mapped_column(Date, default=None)
 
-    def is_frozen(self) -> bool:
-        return self.status is ScreeningStatus.COMPLETED
+    @classmethod
+    def frozen_in(cls, status: object) -> bool:
+        return status == ScreeningStatus.COMPLETED
 
     def complete(self, by: str, at: datetime, rescreen_due: date) -> None:
         SCREENING_STATES.check(self.status, ScreeningStatus.COMPLETED)

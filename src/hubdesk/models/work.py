@@ -78,5 +78,6 @@ class InformationShare(Record):
     why: Mapped[str] = mapped_column(Text)
     lawful_basis: Mapped[str] = mapped_column(Text)
 
-    def is_frozen(self) -> bool:
+    @classmethod
+    def frozen_in(cls, status: object) -> bool:
         return True

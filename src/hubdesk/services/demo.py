@@ -134,13 +134,13 @@ class _Seeder:
         )
         if self.rng.random() < 0.3 and history:
             # An earlier version that was returned, then improved: a real version history.
+            # Starting the new draft supersedes the returned version.
             self.s.plans.submit(version)
             self.s.plans.record_decision(
                 version, approved=False, decided_by="Demo Team Lead", note="Add the school's part."
             )
             content["what_i_will_do"] += " Go to Ms Patel's office at break if I need to."
             version = self.s.plans.save_draft(plan, content=content)
-            self.s.plans.move(self._based_on(version), PlanVersionStatus.SUPERSEDED)
         for step in history:
             if step == "submit":
                 self.s.plans.submit(version)
@@ -153,15 +153,6 @@ class _Seeder:
                 )
             else:
                 self.s.plans.move(version, PlanVersionStatus(step))
-
-    def _based_on(self, version_id: str) -> str:
-        with self.s.vault.read() as session:
-            from hubdesk.models import PlanVersion
-
-            version = session.get(PlanVersion, version_id)
-            assert version is not None
-            assert version.based_on_id is not None
-            return version.based_on_id
 
     def missing(self, pid: str) -> None:
         for _ in range(self.rng.randint(1, 3)):

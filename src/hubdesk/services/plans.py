@@ -1,9 +1,13 @@
 """Safety plans and their versions.
 
-Only a draft version is edited. Editing a plan whose newest version is frozen (submitted,
-approved, …) starts a new draft version copied from it, so what was submitted stays exactly
-as it was. Decisions (approve / return) are the team lead's: made on the hub and synced back;
-:meth:`PlanService.record_decision` is how a decision lands in the vault.
+Only a draft version is edited. Editing a plan whose newest version is frozen (approved,
+returned, active, …) starts a new draft version copied from it, so what was submitted stays
+exactly as it was; a returned version is superseded by the new draft. While the newest version
+is submitted the plan waits for the team lead's decision and cannot be edited. Decisions
+(approve / return) are the team lead's: made on the hub and synced back;
+:meth:`PlanService.record_decision` is how a decision lands in the vault. When a version
+becomes active, every other live version of the plan is superseded, so a plan is never active
+twice over.
 """
 
 from __future__ import annotations
@@ -20,6 +24,16 @@ from hubdesk.models.plans import PlanSubject, PlanVersionStatus
 from hubdesk.services.base import ServiceBase, optional_text, required_text
 from hubdesk.services.plan_content import parse_content
 from hubdesk.store import search
+
+#: Versions that are, or may become, the plan in force; one becoming active supersedes the rest.
+LIVE = frozenset(
+    {
+        PlanVersionStatus.APPROVED,
+        PlanVersionStatus.SIGNED,
+        PlanVersionStatus.ACTIVE,
+        PlanVersionStatus.REVIEWED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,11 @@ class PlanService(ServiceBase):
         assert latest is not None
         if not latest.is_frozen():
             return latest
+        if latest.status is PlanVersionStatus.SUBMITTED:
+            raise DomainError(
+                "This plan is waiting for a team lead's decision; it can be changed once it is "
+                "approved or returned."
+            )
         draft = PlanVersion(
             plan_id=plan.id,
             number=latest.number + 1,
@@ -105,9 +124,15 @@ class PlanService(ServiceBase):
                         by_when=action.by_when,
                     )
                 )
+        # A returned version is put right in the new draft, which takes its place.
+        supersede = latest.status is PlanVersionStatus.RETURNED
+        if supersede:
+            latest.move_to(PlanVersionStatus.SUPERSEDED)
         session.flush()
         session.refresh(plan, ["versions"])
         self.audit(session, "create", draft)
+        if supersede:
+            self.audit(session, str(PlanVersionStatus.SUPERSEDED.value), latest)
         return draft
 
     def save_draft(
@@ -181,4 +206,13 @@ class PlanService(ServiceBase):
         with self.write() as session:
             version = self.get(session, PlanVersion, version_id)
             version.move_to(target)
+            if target is PlanVersionStatus.ACTIVE:
+                self._supersede_others(session, version)
             self.audit(session, str(target.value), version)
+
+    def _supersede_others(self, session: Session, active: PlanVersion) -> None:
+        """The plan's other live versions give way to the one that has become active."""
+        for other in active.plan.versions:
+            if other.id != active.id and other.status in LIVE:
+                other.move_to(PlanVersionStatus.SUPERSEDED)
+                self.audit(session, str(PlanVersionStatus.SUPERSEDED.value), other)
