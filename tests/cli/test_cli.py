@@ -490,3 +490,22 @@ def test_a_throttle_wait_is_announced(
     status, _, err = in_process(capsys, monkeypatch, "case", "list", "--vault", str(vault_dir))
     assert status == 0, err
     assert "Waiting 1 second after earlier wrong passphrases" in err
+
+
+def test_demo_seed_refuses_a_vault_that_already_has_a_caseload(
+    services,
+    vault: Vault,
+    vault_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    services.cases.add(given_name="Real", family_name="Person")
+    vault.close()
+    status, _, err = in_process(
+        capsys, monkeypatch, "demo", "seed", "--vault", str(vault_dir), "--cases", "2"
+    )
+    assert status == 1
+    assert "already holds a caseload" in err
+    reopened = Vault.open(vault_dir, bytearray(PASSPHRASE.encode()))
+    assert reopened.meta("demo") is None
+    reopened.close()

@@ -14,7 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from faker import Faker
+from sqlalchemy import select
 
+from hubdesk.errors import DomainError
+from hubdesk.models import VaultMeta, YoungPerson
 from hubdesk.models.base import id_source
 from hubdesk.models.enums import Level
 from hubdesk.models.plans import PlanVersionStatus
@@ -23,6 +26,8 @@ from hubdesk.services.facade import Services
 from hubdesk.services.plans import ActionInput
 
 DEMO_PRACTITIONER = "Demo Practitioner"
+#: vault_meta key set on a vault that holds demo data (the app can label it as a demo).
+META_DEMO = "demo"
 SCREENING_TOOL = ("exploitation", 1)
 
 #: Plan histories, so every state is present: each entry is the steps of the latest version.
@@ -221,7 +226,18 @@ class _Seeder:
 
 
 def seed_demo(services: Services, *, cases: int, seed: int) -> list[str]:
-    """Write a fictional caseload; returns a short summary of what was made."""
+    """Write a fictional caseload into an empty vault, and mark the vault as a demo.
+
+    Refusing a vault that already holds young people keeps fictional children out of a real
+    caseload, and keeps a second seeding from colliding with the first one's ids.
+    """
+    with services.vault.write() as session:
+        if session.execute(select(YoungPerson.id).limit(1)).first() is not None:
+            raise DomainError(
+                "This vault already holds a caseload, so no demo data was added. "
+                "Seed a new, empty folder instead."
+            )
+        session.merge(VaultMeta(key=META_DEMO, value="1"))
     rng_ids = random.Random(seed * 7919 + 1)
     token = id_source.set(lambda: str(uuid.UUID(int=rng_ids.getrandbits(128), version=4)))
     try:
