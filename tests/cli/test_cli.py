@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,35 +11,8 @@ import pytest
 from hubdesk import cli, config
 from hubdesk.commands import casework
 from hubdesk.store.vault import Vault
+from tests.cli.conftest import Cli, run_cli
 from tests.conftest import PASSPHRASE
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "hubdesk", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
-
-
-def in_process(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    *args: str,
-    passphrase: str | None = PASSPHRASE,
-) -> tuple[int, str, str]:
-    if passphrase is None:
-        monkeypatch.delenv("HUBDESK_PASSPHRASE", raising=False)
-    else:
-        monkeypatch.setenv("HUBDESK_PASSPHRASE", passphrase)
-    status = cli.main(list(args))
-    out = capsys.readouterr()
-    return status, out.out, out.err
 
 
 def test_wrong_passphrase_exits_2_with_the_sentence(vault: Vault, vault_dir: Path) -> None:
@@ -54,87 +25,58 @@ def test_wrong_passphrase_exits_2_with_the_sentence(vault: Vault, vault_dir: Pat
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_missing_vault_says_how_to_create_one(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    status, _, err = in_process(capsys, monkeypatch, "case", "list", "--vault", str(tmp_path / "x"))
+def test_missing_vault_says_how_to_create_one(tmp_path: Path, in_process: Cli) -> None:
+    status, _, err = in_process("case", "list", vault=tmp_path / "x")
     assert status == 1
     assert "There is no vault in" in err
     assert "hubdesk vault init" in err
 
 
 def test_no_passphrase_and_no_terminal_is_a_clear_error(
-    vault: Vault,
-    vault_dir: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    run: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
-    status, _, err = in_process(
-        capsys, monkeypatch, "case", "list", "--vault", str(vault_dir), passphrase=None
-    )
+    status, _, err = run("case", "list", passphrase=None)
     assert status == 2
     assert "HUBDESK_PASSPHRASE" in err
 
 
 def test_init_refuses_a_weak_passphrase_and_creates_with_a_strong_one(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, in_process: Cli
 ) -> None:
     folder = tmp_path / "new"
-    status, _, err = in_process(
-        capsys, monkeypatch, "vault", "init", "--vault", str(folder), passphrase="password1"
-    )
+    status, _, err = in_process("vault", "init", vault=folder, passphrase="password1")
     assert status == 1
     assert "too easy to guess" in err
     assert not Vault.exists(folder)
-    status, out, err = in_process(
-        capsys, monkeypatch, "vault", "init", "--vault", str(folder), "--name", "Ash Worker"
-    )
+    status, out, err = in_process("vault", "init", "--name", "Ash Worker", vault=folder)
     assert status == 0, err
     assert "cannot be opened again" in err  # the forgotten-passphrase warning
     assert f"Created an encrypted vault in {folder}" in out
     key = json.loads((folder / "key.json").read_text())
     assert key["kdf"]["algorithm"] == "argon2id"
     assert key["kdf"]["memory_cost_kib"] >= 256 * 1024
-    status, _, err = in_process(capsys, monkeypatch, "vault", "init", "--vault", str(folder))
+    status, _, err = in_process("vault", "init", vault=folder)
     assert status == 2
     assert "already a vault" in err
 
 
-def test_check_and_audit_verify_in_words(
-    services,
-    vault: Vault,
-    vault_dir: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_check_and_audit_verify_in_words(services, run: Cli) -> None:
     services.cases.add(given_name="Kit", family_name="Mason")
-    vault.close()
-    status, out, _ = in_process(capsys, monkeypatch, "vault", "check", "--vault", str(vault_dir))
+    status, out, _ = run("vault", "check")
     assert status == 0
     assert "The vault is healthy" in out
-    status, out, _ = in_process(
-        capsys, monkeypatch, "vault", "audit", "--verify", "--vault", str(vault_dir)
-    )
+    status, out, _ = run("vault", "audit", "--verify")
     assert status == 0
     assert "The audit trail is intact: 1 events" in out
 
 
-def test_tampered_audit_row_is_named(
-    services,
-    vault: Vault,
-    vault_dir: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_tampered_audit_row_is_named(services, vault: Vault, run: Cli) -> None:
     for n in range(3):
         services.cases.add(given_name=f"Name{n}", family_name="Test")
     with vault.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE audit_event SET actor = 'someone else' WHERE seq = 2")
-    vault.close()
-    status, out, _ = in_process(
-        capsys, monkeypatch, "vault", "audit", "--verify", "--vault", str(vault_dir)
-    )
+    status, out, _ = run("vault", "audit", "--verify")
     assert status == 1
     assert "event 2" in out
     assert "changed after it was written" in out
@@ -157,29 +99,10 @@ def test_truncated_vault_gives_the_clear_error(
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_export_warns_and_is_audited(
-    services,
-    vault: Vault,
-    vault_dir: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_export_warns_and_is_audited(services, vault_dir: Path, tmp_path: Path, run: Cli) -> None:
     pid = services.cases.add(given_name="Rhiannon", family_name="Price")
-    vault.close()
     out_file = tmp_path / "sar.json"
-    status, _out, err = in_process(
-        capsys,
-        monkeypatch,
-        "vault",
-        "export",
-        "--vault",
-        str(vault_dir),
-        "--out",
-        str(out_file),
-        "--young-person",
-        pid,
-    )
+    status, _out, err = run("vault", "export", "--out", str(out_file), "--young-person", pid)
     assert status == 0
     assert "NOT encrypted" in err
     document = json.loads(out_file.read_text())
@@ -196,41 +119,21 @@ def test_export_warns_and_is_audited(
     assert actions[-1] == "export"
 
 
-def test_passwd_rewraps(
-    vault: Vault,
-    vault_dir: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    vault.close()
+def test_passwd_rewraps(run: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     new = "seven lighthouses hum at dawn"
     monkeypatch.setenv("HUBDESK_NEW_PASSPHRASE", new)
-    status, _out, err = in_process(
-        capsys, monkeypatch, "vault", "passwd", "--vault", str(vault_dir)
-    )
+    status, _out, err = run("vault", "passwd")
     assert status == 0, err
-    status, _, err = in_process(capsys, monkeypatch, "case", "list", "--vault", str(vault_dir))
+    status, _, err = run("case", "list")
     assert status == 2
-    status, _, _ = in_process(
-        capsys, monkeypatch, "case", "list", "--vault", str(vault_dir), passphrase=new
-    )
+    status, _, _ = run("case", "list", passphrase=new)
     assert status == 0
 
 
-def test_casework_commands(
-    vault: Vault,
-    vault_dir: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    vault.close()
-    v = ["--vault", str(vault_dir)]
-    status, out, err = in_process(
-        capsys,
-        monkeypatch,
+def test_casework_commands(run: Cli) -> None:
+    status, pid, err = run(
         "case",
         "add",
-        *v,
         "--given-name",
         "Siân",
         "--family-name",
@@ -239,13 +142,9 @@ def test_casework_commands(
         "03/09/2011",
     )
     assert status == 0, err
-    pid = out.strip()
-    status, out, err = in_process(
-        capsys,
-        monkeypatch,
+    status, note, err = run(
         "note",
         "add",
-        *v,
         "--young-person",
         pid,
         "--narrative",
@@ -254,61 +153,35 @@ def test_casework_commands(
         "01/11/2026 14:30",
     )
     assert status == 0, err
-    note = out.strip()
-    status, _, err = in_process(capsys, monkeypatch, "note", "addendum", *v, note, "--text", "x")
+    status, _, err = run("note", "addendum", note, "--text", "x")
     assert status == 1
     assert "still a draft" in err
-    assert in_process(capsys, monkeypatch, "note", "finalise", *v, note)[0] == 0
-    status, _, err = in_process(capsys, monkeypatch, "note", "finalise", *v, note)
+    assert run("note", "finalise", note)[0] == 0
+    status, _, err = run("note", "finalise", note)
     assert status == 1
-    assert err.strip() == "This contact note is finalised already."
-    assert in_process(capsys, monkeypatch, "note", "addendum", *v, note, "--text", "Later")[0] == 0
-    status, out, _ = in_process(capsys, monkeypatch, "search", *v, "sian skate")
+    assert err == "This contact note is finalised already."
+    assert run("note", "addendum", note, "--text", "Later")[0] == 0
+    status, out, _ = run("search", "sian skate")
     assert status == 0
     assert "0 results" in out
-    status, out, _ = in_process(capsys, monkeypatch, "search", *v, "skate")
+    status, out, _ = run("search", "skate")
     assert "Siân O'Donnell" in out
     assert "1 results" in out
-    status, _, err = in_process(
-        capsys,
-        monkeypatch,
-        "case",
-        "add",
-        *v,
-        "--given-name",
-        "A",
-        "--family-name",
-        "B",
-        "--date-of-birth",
-        "2011-09-03",
+    status, _, err = run(
+        "case", "add", "--given-name", "A", "--family-name", "B", "--date-of-birth", "2011-09-03"
     )
     assert status == 2
     assert "DD/MM/YYYY" in err
 
 
-def test_demo_seed_is_deterministic(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_demo_seed_is_deterministic(tmp_path: Path, in_process: Cli) -> None:
     listings = []
     for name in ("a", "b"):
         folder = tmp_path / name
         Vault.create(folder, bytearray(PASSPHRASE.encode()), "Demo", _test_kdf()).close()
-        status, _, err = in_process(
-            capsys,
-            monkeypatch,
-            "demo",
-            "seed",
-            "--vault",
-            str(folder),
-            "--cases",
-            "4",
-            "--seed",
-            "11",
-        )
+        status, _, err = in_process("demo", "seed", "--cases", "4", "--seed", "11", vault=folder)
         assert status == 0, err
-        status, out, _ = in_process(
-            capsys, monkeypatch, "case", "list", "--all", "--vault", str(folder)
-        )
+        status, out, _ = in_process("case", "list", "--all", vault=folder, strip=False)
         listings.append(out)
     assert listings[0] == listings[1]
     assert "4 young people" in listings[0]
@@ -381,129 +254,78 @@ def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixtur
     assert "usage: hubdesk" in capsys.readouterr().out
 
 
-def test_vault_option_works_before_and_after_the_command(
-    vault: Vault,
-    vault_dir: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    vault.close()
+def test_vault_option_works_before_and_after_the_command(run: Cli, vault_dir: Path) -> None:
     for argv in (
         ["--vault", str(vault_dir), "case", "list"],
         ["case", "list", "--vault", str(vault_dir)],
     ):
-        status, out, err = in_process(capsys, monkeypatch, *argv)
+        status, out, err = run(*argv, vault=None)
         assert status == 0, err
         assert "0 young people" in out
     assert not config.default_vault_dir().exists()
 
 
 def test_export_never_overwrites_by_accident_nor_writes_into_the_vault(
-    vault: Vault,
-    vault_dir: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    run: Cli, vault_dir: Path, tmp_path: Path
 ) -> None:
-    vault.close()
     existing = tmp_path / "existing.json"
     existing.write_text("keep me")
-    v = ["--vault", str(vault_dir)]
-    status, _, err = in_process(capsys, monkeypatch, "vault", "export", *v, "--out", str(existing))
+    status, _, err = run("vault", "export", "--out", str(existing))
     assert status == 2
     assert "already exists" in err
     assert existing.read_text() == "keep me"
     key_before = (vault_dir / "key.json").read_bytes()
-    status, _, err = in_process(
-        capsys,
-        monkeypatch,
-        "vault",
-        "export",
-        *v,
-        "--out",
-        str(vault_dir / "key.json"),
-        "--replace",
-    )
+    status, _, err = run("vault", "export", "--out", str(vault_dir / "key.json"), "--replace")
     assert status == 2
     assert "outside the vault folder" in err
     assert (vault_dir / "key.json").read_bytes() == key_before
-    status, _, err = in_process(
-        capsys, monkeypatch, "vault", "export", *v, "--out", str(existing), "--replace"
-    )
+    status, _, err = run("vault", "export", "--out", str(existing), "--replace")
     assert status == 0, err
     assert json.loads(existing.read_text())["format"] == "hubdesk-export"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
-def test_demo_seed_needs_a_named_folder_and_never_the_own_vault(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    status, _, err = in_process(capsys, monkeypatch, "demo", "seed", "--cases", "1")
+def test_demo_seed_needs_a_named_folder_and_never_the_own_vault(in_process: Cli) -> None:
+    status, _, err = in_process("demo", "seed", "--cases", "1")
     assert status == 2
     assert "--vault PATH" in err
-    status, _, err = in_process(
-        capsys, monkeypatch, "demo", "seed", "--vault", str(config.default_vault_dir())
-    )
+    status, _, err = in_process("demo", "seed", vault=config.default_vault_dir())
     assert status == 2
     assert "never goes into your own vault" in err
     assert not config.default_vault_dir().exists()
 
 
-def test_free_text_can_come_from_standard_input(
-    vault: Vault,
-    vault_dir: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import io
-
-    vault.close()
-    v = ["--vault", str(vault_dir)]
-    status, out, err = in_process(
-        capsys, monkeypatch, "case", "add", *v, "--given-name", "Aled", "--family-name", "Price"
+def test_free_text_can_come_from_standard_input(run: Cli) -> None:
+    status, pid, err = run("case", "add", "--given-name", "Aled", "--family-name", "Price")
+    assert status == 0, err
+    status, out, err = run(
+        "note", "add", "--young-person", pid, stdin="Walked to the youth centre together.\n"
     )
     assert status == 0, err
-    pid = out.strip()
-    monkeypatch.setattr(sys, "stdin", io.StringIO("Walked to the youth centre together.\n"))
-    status, out, err = in_process(capsys, monkeypatch, "note", "add", *v, "--young-person", pid)
-    assert status == 0, err
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    status, _, err = in_process(capsys, monkeypatch, "note", "add", *v, "--young-person", pid)
+    status, _, err = run("note", "add", "--young-person", pid, stdin="")
     assert status == 2
     assert "Nothing was given for the narrative" in err
-    status, out, _ = in_process(capsys, monkeypatch, "search", *v, "youth centre")
+    status, out, _ = run("search", "youth centre")
     assert "Aled Price" in out
 
 
-def test_a_throttle_wait_is_announced(
-    vault: Vault,
-    vault_dir: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_throttle_wait_is_announced(vault: Vault, vault_dir: Path, run: Cli) -> None:
     from hubdesk.store.throttle import Throttle
 
     vault.close()
     throttle = Throttle(vault_dir / "unlock-attempts.json")
     for _ in range(3):
         throttle.record_failure()
-    status, _, err = in_process(capsys, monkeypatch, "case", "list", "--vault", str(vault_dir))
+    status, _, err = run("case", "list")
     assert status == 0, err
     assert "Waiting 1 second after earlier wrong passphrases" in err
 
 
 def test_demo_seed_refuses_a_vault_that_already_has_a_caseload(
-    services,
-    vault: Vault,
-    vault_dir: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    services, vault_dir: Path, run: Cli
 ) -> None:
     services.cases.add(given_name="Real", family_name="Person")
-    vault.close()
-    status, _, err = in_process(
-        capsys, monkeypatch, "demo", "seed", "--vault", str(vault_dir), "--cases", "2"
-    )
+    status, _, err = run("demo", "seed", "--cases", "2")
     assert status == 1
     assert "already holds a caseload" in err
     reopened = Vault.open(vault_dir, bytearray(PASSPHRASE.encode()))

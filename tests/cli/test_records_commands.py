@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
-
-from hubdesk import cli
-from hubdesk.store.vault import Vault
-from tests.conftest import PASSPHRASE
+from tests.cli.conftest import Cli
 
 
-@pytest.fixture
-def run(
-    vault: Vault,
-    vault_dir: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-):
-    vault.close()
-    monkeypatch.setenv("HUBDESK_PASSPHRASE", PASSPHRASE)
-
-    def call(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        status = cli.main([*args, "--vault", str(vault_dir)])
-        out = capsys.readouterr()
-        return status, out.out.strip(), out.err.strip()
-
-    return call
-
-
-def test_context_plan_screening_and_missing_flow(run, tmp_path: Path) -> None:
+def test_context_plan_screening_and_missing_flow(run: Cli, tmp_path: Path) -> None:
     status, pid, err = run("case", "add", "--given-name", "Nia", "--family-name", "O'Brien")
     assert status == 0, err
     status, ctx, err = run(

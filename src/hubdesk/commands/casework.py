@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from hubdesk.commands.common import UsageError, open_vault, parse_date, parse_when, read_text
+from hubdesk.commands.common import UsageError, parse_date, parse_when, read_text, services_for
 
 
 def cmd_case_list(args: argparse.Namespace) -> int:
-    from hubdesk.services import Services
     from hubdesk.timeutil import format_date
 
-    with open_vault(args) as vault:
-        people = Services(vault).cases.caseload(include_closed=args.all)
+    with services_for(args) as s:
+        people = s.cases.caseload(include_closed=args.all)
     for p in people:
         level = p.level.value.replace("_", " ") if p.level else "not screened"
         print(f"{p.id}  {p.display_name:<32} {level:<22} review {format_date(p.next_review_date)}")
@@ -21,52 +20,40 @@ def cmd_case_list(args: argparse.Namespace) -> int:
 
 
 def cmd_case_add(args: argparse.Namespace) -> int:
-    from hubdesk.services import Services
-
     dob = parse_date(args.date_of_birth, "--date-of-birth") if args.date_of_birth else None
     given = args.given_name or input("First name: ")
     family = args.family_name or input("Family name: ")
-    with open_vault(args) as vault:
-        new_id = Services(vault).cases.add(given_name=given, family_name=family, date_of_birth=dob)
+    with services_for(args) as s:
+        new_id = s.cases.add(given_name=given, family_name=family, date_of_birth=dob)
     print(new_id)
     return 0
 
 
 def cmd_case_hold(args: argparse.Namespace) -> int:
-    from hubdesk.services import Services
-
     reason = read_text(args.reason, "why the hold is placed or lifted")
-    with open_vault(args) as vault:
-        Services(vault).retention.set_legal_hold(
-            args.young_person, on=not args.release, reason=reason
-        )
+    with services_for(args) as s:
+        s.retention.set_legal_hold(args.young_person, on=not args.release, reason=reason)
     print("Legal hold lifted." if args.release else "Legal hold placed: erasure is now refused.")
     return 0
 
 
 def cmd_case_erase(args: argparse.Namespace) -> int:
-    from hubdesk.services import Services
-
     if not args.confirm:
         raise UsageError(
             "Erasing a young person's records cannot be undone. Add --confirm to go ahead."
         )
     reason = read_text(args.reason, "why the records are erased now")
-    with open_vault(args) as vault:
-        rows = Services(vault).retention.erase_young_person(
-            args.young_person, rule=args.rule, reason=reason
-        )
+    with services_for(args) as s:
+        rows = s.retention.erase_young_person(args.young_person, rule=args.rule, reason=reason)
     print(f"Erased {rows} records. The audit trail keeps that the erasure happened.")
     return 0
 
 
 def cmd_note_add(args: argparse.Namespace) -> int:
-    from hubdesk.services import Services
-
     when = parse_when(args.when, "--when")
     narrative = read_text(args.narrative, "the narrative (what happened)")
-    with open_vault(args) as vault:
-        new_id = Services(vault).notes.add(
+    with services_for(args) as s:
+        new_id = s.notes.add(
             args.young_person,
             kind=args.kind,
             occurred_at=when,
@@ -78,29 +65,23 @@ def cmd_note_add(args: argparse.Namespace) -> int:
 
 
 def cmd_note_finalise(args: argparse.Namespace) -> int:
-    from hubdesk.services import Services
-
-    with open_vault(args) as vault:
-        Services(vault).notes.finalise(args.note)
+    with services_for(args) as s:
+        s.notes.finalise(args.note)
     print("The note is finalised; corrections can now be added as addenda.")
     return 0
 
 
 def cmd_note_addendum(args: argparse.Namespace) -> int:
-    from hubdesk.services import Services
-
     text = read_text(args.text, "the addendum")
-    with open_vault(args) as vault:
-        print(Services(vault).notes.add_addendum(args.note, text))
+    with services_for(args) as s:
+        print(s.notes.add_addendum(args.note, text))
     return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from hubdesk.services import Services
-
     query = read_text(args.query, "what to search for")
-    with open_vault(args) as vault:
-        results = Services(vault).search.search(query)
+    with services_for(args) as s:
+        results = s.search.search(query)
     for r in results:
         kind = r.record_kind.replace("_", " ")
         print(f"{r.display_name:<32} {kind:<14} {r.record_id}  {r.snippet}".rstrip())

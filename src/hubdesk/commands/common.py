@@ -13,6 +13,8 @@ import getpass
 import math
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +24,7 @@ from hubdesk.errors import HubDeskError, WeakPassphraseError
 from hubdesk.store.secrets_util import passphrase_bytes, wipe
 
 if TYPE_CHECKING:
+    from hubdesk.services import Services
     from hubdesk.store.vault import Vault
 
 
@@ -78,6 +81,15 @@ def open_vault(args: argparse.Namespace) -> Vault:
         return Vault.open(vault_dir(args), secret, on_wait=_tell_wait)
     finally:
         wipe(secret)
+
+
+@contextmanager
+def services_for(args: argparse.Namespace) -> Iterator[Services]:
+    """The use cases over the vault named by ``args``, closed (key dropped) afterwards."""
+    from hubdesk.services import Services
+
+    with open_vault(args) as vault:
+        yield Services(vault)
 
 
 def parse_date(text: str, option: str) -> date:

@@ -9,31 +9,19 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hubdesk.commands.common import (
     UsageError,
-    open_vault,
     parse_date,
     parse_when,
     read_text,
+    services_for,
 )
-
-if TYPE_CHECKING:
-    from hubdesk.services import Services
-    from hubdesk.store.vault import Vault
-
-
-def _services(args: argparse.Namespace) -> tuple[Vault, Services]:
-    from hubdesk.services import Services
-
-    vault = open_vault(args)
-    return vault, Services(vault)
 
 
 def cmd_context_add(args: argparse.Namespace) -> int:
-    vault, s = _services(args)
-    with vault:
+    with services_for(args) as s:
         print(
             s.contexts.create(
                 kind=args.kind, name=args.name, place_type=args.place_type, area=args.area
@@ -44,8 +32,7 @@ def cmd_context_add(args: argparse.Namespace) -> int:
 
 def cmd_context_link(args: argparse.Namespace) -> int:
     why = read_text(args.why, "why this context matters for the young person")
-    vault, s = _services(args)
-    with vault:
+    with services_for(args) as s:
         print(
             s.contexts.link(args.young_person, args.context, why=why, reliability=args.reliability)
         )
@@ -53,8 +40,7 @@ def cmd_context_link(args: argparse.Namespace) -> int:
 
 
 def cmd_context_list(args: argparse.Namespace) -> int:
-    vault, s = _services(args)
-    with vault:
+    with services_for(args) as s:
         contexts = s.contexts.all()
     for c in contexts:
         print(f"{c.id}  {c.kind.value.replace('_', ' '):<13} {c.name}")
@@ -63,8 +49,7 @@ def cmd_context_list(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_create(args: argparse.Namespace) -> int:
-    vault, s = _services(args)
-    with vault:
+    with services_for(args) as s:
         print(s.plans.create(young_person_id=args.young_person, context_id=args.context))
     return 0
 
@@ -108,8 +93,7 @@ def cmd_plan_edit(args: argparse.Namespace) -> int:
                 '"by_when" as DD/MM/YYYY).'
             ) from None
     review = parse_date(args.review_date, "--review-date") if args.review_date else None
-    vault, s = _services(args)
-    with vault:
+    with services_for(args) as s:
         print(
             s.plans.save_draft(
                 args.plan, content=document or None, review_date=review, actions=actions
@@ -119,16 +103,14 @@ def cmd_plan_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_submit(args: argparse.Namespace) -> int:
-    vault, s = _services(args)
-    with vault:
+    with services_for(args) as s:
         s.plans.submit(args.version)
     print("Submitted for a team lead's approval.")
     return 0
 
 
 def cmd_screening_start(args: argparse.Namespace) -> int:
-    vault, s = _services(args)
-    with vault:
+    with services_for(args) as s:
         print(
             s.screenings.start(
                 args.young_person, definition_id=args.tool, definition_version=args.tool_version
@@ -139,16 +121,14 @@ def cmd_screening_start(args: argparse.Namespace) -> int:
 
 def cmd_screening_complete(args: argparse.Namespace) -> int:
     rationale = read_text(args.rationale, "the rationale") if args.rationale else None
-    vault, s = _services(args)
-    with vault:
+    with services_for(args) as s:
         s.screenings.complete(args.screening, final_level=args.level, rationale=rationale)
     print("The screening is completed and kept as it was filled.")
     return 0
 
 
 def cmd_missing_report(args: argparse.Namespace) -> int:
-    vault, s = _services(args)
-    with vault:
+    with services_for(args) as s:
         print(
             s.missing.report(
                 args.young_person,
@@ -162,8 +142,7 @@ def cmd_missing_report(args: argparse.Namespace) -> int:
 
 def cmd_missing_return(args: argparse.Namespace) -> int:
     where = read_text(args.where_found, "where they were found") if args.where_found else None
-    vault, s = _services(args)
-    with vault:
+    with services_for(args) as s:
         s.missing.record_return(
             args.episode, ended_at=parse_when(args.ended, "--ended"), where_found=where
         )
