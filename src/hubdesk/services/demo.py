@@ -60,7 +60,7 @@ class _Seeder:
         given = rng.choice(text.ACCENTED_GIVEN) if rng.random() < 0.15 else fake.first_name()
         family = fake.last_name()
         if rng.random() < 0.1:
-            family = f"O'{family}"
+            family = rng.choice(text.APOSTROPHE_FAMILY)
         age_days = rng.randint(11 * 365, 17 * 365)
         return self.s.cases.add(
             given_name=given,

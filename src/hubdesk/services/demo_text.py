@@ -6,6 +6,9 @@ from __future__ import annotations
 #: Given names with accents, to make sure every screen and export copes with them.
 ACCENTED_GIVEN = ("Zoë", "Chloé", "Siân", "Renée", "Dáire", "Aoife", "Joël", "Anaïs", "Seán")
 
+#: Family names with apostrophes, for the same reason.
+APOSTROPHE_FAMILY = ("O'Brien", "O'Connor", "O'Neill", "O'Sullivan", "O'Reilly", "D'Souza")
+
 NOTE_TEMPLATES = (
     "Visited {name} at home with their carer. {name} talked about feeling watched near {place} "
     "after dark and agreed we would think together about other routes home.",
