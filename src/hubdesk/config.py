@@ -2,6 +2,9 @@
 
 All paths come from here (one ``init``), so tests can point the whole app at a temporary
 folder with ``HUBDESK_HOME`` or :func:`init`.
+
+Kept light on purpose (it is imported before the unlock screen shows); the typed settings are
+in :mod:`hubdesk.settings`.
 """
 
 from __future__ import annotations
@@ -43,5 +46,16 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
+def config_dir() -> Path:
+    home = _home_or_none()
+    if home is not None:
+        return home / "config"
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
 def default_vault_dir() -> Path:
     return data_dir() / "vault"
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"
