@@ -5,8 +5,10 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRunnable,
     QSortFilterProxyModel,
     Qt,
+    QThreadPool,
     Signal,
 )
 from PySide6.QtGui import QAction, QKeySequence
@@ -37,8 +39,10 @@ __all__ = [
     "QObject",
     "QPersistentModelIndex",
     "QPushButton",
+    "QRunnable",
     "QSortFilterProxyModel",
     "QTableView",
+    "QThreadPool",
     "QVBoxLayout",
     "QWidget",
     "Qt",

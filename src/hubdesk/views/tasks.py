@@ -1,0 +1,65 @@
+"""The one helper for background work (after Anki's taskman).
+
+``Tasks.write(fn, on_done, on_error)`` runs ``fn`` on a single worker thread, so vault writes
+happen one at a time and in order; ``Tasks.network(...)`` runs on a separate small pool, so a
+slow hub never holds up a save. ``on_done``/``on_error`` are called back on the UI thread
+through a queued signal. The UI thread never waits on I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from hubdesk.views.qt import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+class _Relay(QObject):
+    """Lives on the UI thread; a signal emitted from a worker is delivered there."""
+
+    finished = Signal(object, object, object)  # callback, value, error
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay, on_done: Done, on_error: Failed):
+        super().__init__()
+        self._fn, self._relay, self._done, self._error = fn, relay, on_done, on_error
+
+    def run(self) -> None:
+        try:
+            value = self._fn()
+        except BaseException as exc:  # reported to the UI thread, never swallowed
+            self._relay.finished.emit(self._error, None, exc)
+        else:
+            self._relay.finished.emit(self._done, value, None)
+
+
+class Tasks(QObject):
+    def __init__(self, parent: QObject | None = None, network_threads: int = 4) -> None:
+        super().__init__(parent)
+        self._writes = QThreadPool(self)
+        self._writes.setMaxThreadCount(1)
+        self._net = QThreadPool(self)
+        self._net.setMaxThreadCount(network_threads)
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._deliver)
+
+    def write(self, fn: Callable[[], Any], on_done: Done, on_error: Failed) -> None:
+        self._writes.start(_Job(fn, self._relay, on_done, on_error))
+
+    def network(self, fn: Callable[[], Any], on_done: Done, on_error: Failed) -> None:
+        self._net.start(_Job(fn, self._relay, on_done, on_error))
+
+    def wait_idle(self, msecs: int = 10_000) -> bool:
+        """Block until queued work is done (closing the window, locking the vault)."""
+        return bool(self._writes.waitForDone(msecs) and self._net.waitForDone(msecs))
+
+    @staticmethod
+    def _deliver(callback: Callable[[Any], None], value: Any, error: BaseException | None) -> None:
+        callback(error if error is not None else value)
