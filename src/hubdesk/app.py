@@ -69,6 +69,7 @@ def install_crash_hooks() -> None:
 
 
 def run(vault_dir: Path) -> int:
+    from hubdesk.store.instance import InstanceLock
     from hubdesk.store.vault import Vault
 
     if not Vault.exists(vault_dir):
@@ -78,6 +79,21 @@ def run(vault_dir: Path) -> int:
             file=sys.stderr,
         )
         return 1
+    instance = InstanceLock(vault_dir)
+    try:
+        instance.acquire()
+    except HubDeskError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    try:
+        return _run_unlocked_app(vault_dir)
+    finally:
+        instance.release()
+
+
+def _run_unlocked_app(vault_dir: Path) -> int:
+    from hubdesk.store.vault import Vault
+
     install_crash_hooks()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     state: dict[str, object] = {}

@@ -86,3 +86,13 @@ def test_unexpected_errors_leave_a_report_without_the_message(capsys, monkeypatc
     assert reports
     assert all(secret not in r.read_text() for r in reports)
     assert "RuntimeError" in reports[0].read_text()
+
+
+def test_a_second_window_on_the_same_vault_is_refused(vault: Vault, vault_dir, capsys) -> None:
+    from hubdesk.app import run
+    from hubdesk.store.instance import InstanceLock
+
+    vault.close()
+    with InstanceLock(vault_dir):
+        assert run(vault_dir) == 1
+    assert "already open on the vault" in capsys.readouterr().err
