@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 from hubdesk import logs
 from hubdesk.errors import HubDeskError
 from hubdesk.store.secrets_util import wipe
-from hubdesk.views.qt import QApplication
+from hubdesk.views.qt import QApplication, QMainWindow
 from hubdesk.views.unlock import UnlockScreen
 
 if TYPE_CHECKING:
     from hubdesk.services import Services
+    from hubdesk.store.vault import Vault
     from hubdesk.views.caseload_model import CaseRow
 
 
@@ -68,6 +69,71 @@ def install_crash_hooks() -> None:
     threading.excepthook = thread_hook
 
 
+class Desktop:
+    """Unlock → main window → (idle or Ctrl+L) → lock → unlock again, on one vault.
+
+    Locking closes the vault (every connection) and overwrites its key in memory; the main
+    window is closed with it, and rebuilt from the vault after the next unlock.
+    """
+
+    def __init__(self, app: QApplication, vault_dir: Path, idle_minutes: int) -> None:
+        from hubdesk.views.idle import IdleWatcher
+
+        self.app = app
+        self.vault_dir = vault_dir
+        self.vault: Vault | None = None
+        self.window: QMainWindow | None = None
+        self.unlock = UnlockScreen(vault_dir.name, self._try_unlock)
+        self.unlock.unlocked.connect(self._show_main)
+        self.unlock.resize(420, 220)
+        self.idle = IdleWatcher(idle_minutes * 60_000)
+        self.idle.idle.connect(self.lock)
+        app.installEventFilter(self.idle)
+
+    def start(self) -> None:
+        self.unlock.show()
+
+    def _try_unlock(self, secret: bytearray) -> str | None:
+        from hubdesk.store.vault import Vault
+
+        try:
+            self.vault = Vault.open(self.vault_dir, secret)
+        except HubDeskError as exc:
+            return exc.message
+        finally:
+            wipe(secret)
+        return None
+
+    def _show_main(self) -> None:
+        from hubdesk.services import Services
+        from hubdesk.views.main_window import MainWindow
+
+        assert self.vault is not None
+        services = Services(self.vault)
+        window = MainWindow(case_rows(services), self.vault.practitioner)
+        window.lock_requested.connect(self.lock)
+        self.window = window
+        self.unlock.hide()
+        window.show()
+        self.idle.start()
+
+    def lock(self) -> None:
+        self.idle.stop()
+        if self.window is not None:
+            self.window.close()
+            self.window.deleteLater()
+            self.window = None
+        self.close_vault()
+        self.unlock.message.setText("HubDesk locked itself to keep the records safe.")
+        self.unlock.show()
+        self.unlock.passphrase.setFocus()
+
+    def close_vault(self) -> None:
+        if self.vault is not None:
+            self.vault.close()
+            self.vault = None
+
+
 def run(vault_dir: Path) -> int:
     from hubdesk.store.instance import InstanceLock
     from hubdesk.store.vault import Vault
@@ -92,40 +158,17 @@ def run(vault_dir: Path) -> int:
 
 
 def _run_unlocked_app(vault_dir: Path) -> int:
-    from hubdesk.store.vault import Vault
+    from hubdesk.settings import load_settings
 
     install_crash_hooks()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    state: dict[str, object] = {}
-
-    def try_unlock(secret: bytearray) -> str | None:
-        try:
-            state["vault"] = Vault.open(vault_dir, secret)
-        except HubDeskError as exc:
-            return exc.message
-        finally:
-            wipe(secret)
-        return None
-
-    unlock = UnlockScreen(vault_dir.name, try_unlock)
-
-    def show_main() -> None:
-        from hubdesk.services import Services
-        from hubdesk.views.main_window import MainWindow
-
-        vault = state["vault"]
-        assert isinstance(vault, Vault)
-        services = Services(vault)
-        window = MainWindow(case_rows(services), vault.practitioner)
-        state["window"] = window
-        unlock.close()
-        window.show()
-
-    unlock.unlocked.connect(show_main)
-    unlock.resize(420, 220)
-    unlock.show()
-    status = app.exec()
-    vault = state.get("vault")
-    if isinstance(vault, Vault):
-        vault.close()
-    return int(status)
+    assert isinstance(app, QApplication)
+    settings, warning = load_settings()
+    desktop = Desktop(app, vault_dir, settings.idle_lock_minutes)
+    if warning:
+        desktop.unlock.message.setText(warning)
+    desktop.start()
+    try:
+        return int(app.exec())
+    finally:
+        desktop.close_vault()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from hubdesk.views.caseload_model import SORT_ROLE, CaseloadTableModel, CaseRow
 from hubdesk.views.qt import (
+    QAction,
     QHeaderView,
+    QKeySequence,
     QLabel,
     QMainWindow,
     QSortFilterProxyModel,
@@ -12,12 +14,21 @@ from hubdesk.views.qt import (
     QTableView,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
 
 
 class MainWindow(QMainWindow):
+    lock_requested = Signal()
+
     def __init__(self, rows: list[CaseRow], practitioner: str) -> None:
         super().__init__()
+        lock = QAction("&Lock HubDesk", self)
+        lock.setShortcut(QKeySequence("Ctrl+L"))
+        lock.setStatusTip("Close the vault now; the passphrase opens it again")
+        lock.triggered.connect(self.lock_requested)
+        self.addAction(lock)
+        self.menuBar().addMenu("&File").addAction(lock)
         self.setWindowTitle("HubDesk — caseload")
         self.model = CaseloadTableModel(rows)
         proxy = QSortFilterProxyModel(self)

@@ -2,6 +2,7 @@
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -9,6 +10,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
     QThreadPool,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QKeySequence
@@ -29,6 +31,7 @@ __all__ = [
     "QAbstractTableModel",
     "QAction",
     "QApplication",
+    "QEvent",
     "QFormLayout",
     "QHeaderView",
     "QKeySequence",
@@ -43,6 +46,7 @@ __all__ = [
     "QSortFilterProxyModel",
     "QTableView",
     "QThreadPool",
+    "QTimer",
     "QVBoxLayout",
     "QWidget",
     "Qt",

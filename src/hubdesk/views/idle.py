@@ -1,0 +1,44 @@
+"""Idle lock: after N minutes without keyboard or mouse input, ask the app to lock.
+
+An application-wide event filter restarts one single-shot timer on every input event; when the
+timer runs out, ``idle`` is emitted. What locking means (autosave, close the vault, drop the
+key, show the unlock screen) is the app's business, not this watcher's.
+"""
+
+from __future__ import annotations
+
+from hubdesk.views.qt import QEvent, QObject, QTimer, Signal
+
+_INPUT = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin,
+}
+
+
+class IdleWatcher(QObject):
+    idle = Signal()
+
+    def __init__(self, timeout_ms: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(timeout_ms)
+        self._timer.timeout.connect(self.idle)
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    @property
+    def active(self) -> bool:
+        return self._timer.isActive()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _INPUT and self._timer.isActive():
+            self._timer.start()
+        return False

@@ -1,0 +1,72 @@
+"""Lock on demand (Ctrl+L) and on idle: the vault closes and drops its key; unlocking brings the
+caseload back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from hubdesk.app import Desktop
+from hubdesk.services import Services
+from hubdesk.store.vault import Vault
+from hubdesk.views.qt import QApplication, Qt
+from tests.conftest import PASSPHRASE
+
+
+def unlock(qtbot: QtBot, desktop: Desktop) -> None:
+    qtbot.keyClicks(desktop.unlock.passphrase, PASSPHRASE)
+    with qtbot.waitSignal(desktop.unlock.unlocked, timeout=5000):
+        qtbot.keyClick(desktop.unlock.passphrase, Qt.Key.Key_Return)
+
+
+def make_desktop(qtbot: QtBot, vault_dir: Path, idle_minutes: int = 5) -> Desktop:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    desktop = Desktop(app, vault_dir, idle_minutes)
+    qtbot.addWidget(desktop.unlock)
+    desktop.start()
+    return desktop
+
+
+def test_ctrl_l_locks_and_the_passphrase_brings_the_caseload_back(
+    qtbot: QtBot, services: Services, vault: Vault, vault_dir: Path
+) -> None:
+    services.cases.add(given_name="Seren", family_name="Lloyd")
+    vault.close()
+    desktop = make_desktop(qtbot, vault_dir)
+    try:
+        unlock(qtbot, desktop)
+        window = desktop.window
+        assert window is not None
+        opened = desktop.vault
+        assert opened is not None
+        assert window.model.rowCount() == 1
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+        qtbot.keyClick(window.table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        assert desktop.vault is None
+        assert not opened.is_open  # the key was overwritten
+        assert desktop.window is None
+        assert desktop.unlock.isVisible()
+        assert "locked" in desktop.unlock.message.text()
+        unlock(qtbot, desktop)
+        assert desktop.window is not None
+        assert desktop.window.model.rowCount() == 1
+    finally:
+        desktop.close_vault()
+        QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]
+
+
+def test_idle_locks_by_itself(qtbot: QtBot, vault: Vault, vault_dir: Path) -> None:
+    vault.close()
+    desktop = make_desktop(qtbot, vault_dir)
+    try:
+        unlock(qtbot, desktop)
+        desktop.idle._timer.setInterval(150)  # minutes in real use; milliseconds here
+        desktop.idle.start()
+        qtbot.waitUntil(lambda: desktop.vault is None, timeout=3000)
+        assert desktop.unlock.isVisible()
+    finally:
+        desktop.close_vault()
+        QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]
