@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from hubdesk import logs
 from hubdesk.errors import HubDeskError
 from hubdesk.store.secrets_util import wipe
-from hubdesk.views.qt import QApplication, QMainWindow
+from hubdesk.views.qt import QApplication, QMainWindow, QWidget
 from hubdesk.views.unlock import UnlockScreen
 
 if TYPE_CHECKING:
@@ -93,15 +93,20 @@ class Desktop:
     def start(self) -> None:
         self.unlock.show()
 
-    def _try_unlock(self, secret: bytearray) -> str | None:
+    def open_vault(self, secret: bytearray) -> None:
+        """Open the vault (raising a HubDeskError with the reason); the secret is wiped."""
         from hubdesk.store.vault import Vault
 
         try:
             self.vault = Vault.open(self.vault_dir, secret)
-        except HubDeskError as exc:
-            return exc.message
         finally:
             wipe(secret)
+
+    def _try_unlock(self, secret: bytearray) -> str | None:
+        try:
+            self.open_vault(secret)
+        except HubDeskError as exc:
+            return exc.message
         return None
 
     def _show_main(self) -> None:
@@ -172,3 +177,62 @@ def _run_unlocked_app(vault_dir: Path) -> int:
         return int(app.exec())
     finally:
         desktop.close_vault()
+
+
+def gui_smoke(out: Path, vault_dir: Path | None, passphrase: bytearray | None) -> list[Path]:
+    """Render every main screen offscreen to PNG files in ``out``; returns the files.
+
+    Without a vault, a temporary demo vault with a small fictional caseload is made and removed.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out.mkdir(parents=True, exist_ok=True)
+    temp: Path | None = None
+    if vault_dir is None:
+        from hubdesk.services import Services
+        from hubdesk.services.demo import DEMO_PRACTITIONER, seed_demo
+        from hubdesk.store.vault import Vault
+
+        temp = Path(tempfile.mkdtemp(prefix="hubdesk-smoke-"))
+        vault_dir = temp / "vault"
+        passphrase = bytearray(b"gui smoke only: fictional demo vault")
+        with Vault.create(vault_dir, bytearray(passphrase), DEMO_PRACTITIONER) as vault:
+            seed_demo(Services(vault), cases=24, seed=3)
+    assert passphrase is not None
+    try:
+        return _render(out, vault_dir, passphrase)
+    finally:
+        wipe(passphrase)
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _render(out: Path, vault_dir: Path, passphrase: bytearray) -> list[Path]:
+    app = QApplication.instance() or QApplication(["hubdesk-gui-smoke"])
+    assert isinstance(app, QApplication)
+    desktop = Desktop(app, vault_dir, idle_minutes=60)
+    files: list[Path] = []
+
+    def grab(widget: QWidget, name: str) -> None:
+        widget.resize(1000, 640) if isinstance(widget, QMainWindow) else widget.resize(460, 240)
+        widget.show()
+        app.processEvents()
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        files.append(path)
+
+    try:
+        grab(desktop.unlock, "unlock")
+        desktop.open_vault(bytearray(passphrase))
+        desktop._show_main()
+        assert desktop.window is not None
+        grab(desktop.window, "caseload")
+        desktop.lock()
+        grab(desktop.unlock, "unlock-after-lock")
+    finally:
+        desktop.close_vault()
+        app.removeEventFilter(desktop.idle)
+    return files
