@@ -39,6 +39,9 @@ class MainWindow(QMainWindow):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setAccessibleName("Caseload")
+        self.table.setAccessibleDescription("Young people on your caseload, one per row")
+        self.table.verticalHeader().hide()  # row numbers mean nothing here
+        self.table.horizontalHeader().setAccessibleName("Caseload columns")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         central = QWidget()
         layout = QVBoxLayout(central)

@@ -15,7 +15,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
     QApplication,
+    QComboBox,
     QFormLayout,
     QHeaderView,
     QLabel,
@@ -28,9 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
+    "QAbstractButton",
+    "QAbstractItemView",
     "QAbstractTableModel",
     "QAction",
     "QApplication",
+    "QComboBox",
     "QEvent",
     "QFormLayout",
     "QHeaderView",
