@@ -83,9 +83,12 @@ class Desktop:
         self.vault_dir = vault_dir
         self.vault: Vault | None = None
         self.window: QMainWindow | None = None
-        self.unlock = UnlockScreen(vault_dir.name, self._try_unlock)
-        self.unlock.unlocked.connect(self._show_main)
-        self.unlock.resize(420, 220)
+        from hubdesk.views.tasks import Tasks
+
+        self.tasks = Tasks()
+        self.unlock = UnlockScreen(f"Vault folder: {vault_dir}")
+        self.unlock.passphrase_entered.connect(self._unlock_in_background)
+        self.unlock.resize(460, 240)
         self.idle = IdleWatcher(idle_minutes * 60_000)
         self.idle.idle.connect(self.lock)
         app.installEventFilter(self.idle)
@@ -93,21 +96,33 @@ class Desktop:
     def start(self) -> None:
         self.unlock.show()
 
-    def open_vault(self, secret: bytearray) -> None:
-        """Open the vault (raising a HubDeskError with the reason); the secret is wiped."""
+    def open_vault(self, secret: bytearray) -> Vault:
+        """Open the vault (raising a HubDeskError with the reason); the secret is wiped.
+        Safe to call off the UI thread: it touches no widget and no Desktop state."""
         from hubdesk.store.vault import Vault
 
         try:
-            self.vault = Vault.open(self.vault_dir, secret)
+            return Vault.open(self.vault_dir, secret)
         finally:
             wipe(secret)
 
-    def _try_unlock(self, secret: bytearray) -> str | None:
-        try:
-            self.open_vault(secret)
-        except HubDeskError as exc:
-            return exc.message
-        return None
+    def _unlock_in_background(self, secret: bytearray) -> None:
+        self.tasks.write(lambda: self.open_vault(secret), self._unlocked, self._unlock_failed)
+
+    def _unlocked(self, vault: Vault) -> None:
+        self.vault = vault
+        self.unlock.reset()
+        self._show_main()
+
+    def _unlock_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, HubDeskError):
+            self.unlock.show_problem(exc.message)
+            return
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+        self.unlock.show_problem(
+            "HubDesk could not open the vault because of a problem it did not expect. "
+            "Nothing in the vault has been changed."
+        )
 
     def _show_main(self) -> None:
         from hubdesk.services import Services
@@ -129,11 +144,11 @@ class Desktop:
             self.window.deleteLater()
             self.window = None
         self.close_vault()
-        self.unlock.message.setText("HubDesk locked itself to keep the records safe.")
+        self.unlock.reset("HubDesk locked itself to keep the records safe.")
         self.unlock.show()
-        self.unlock.passphrase.setFocus()
 
     def close_vault(self) -> None:
+        self.tasks.wait_idle()
         if self.vault is not None:
             self.vault.close()
             self.vault = None
@@ -226,7 +241,7 @@ def _render(out: Path, vault_dir: Path, passphrase: bytearray) -> list[Path]:
 
     try:
         grab(desktop.unlock, "unlock")
-        desktop.open_vault(bytearray(passphrase))
+        desktop.vault = desktop.open_vault(bytearray(passphrase))
         desktop._show_main()
         assert desktop.window is not None
         grab(desktop.window, "caseload")

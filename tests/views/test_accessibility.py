@@ -37,7 +37,7 @@ def unnamed_controls(screen: QWidget) -> list[str]:
 
 
 def test_the_walk_finds_controls_and_would_catch_a_missing_name(qtbot: QtBot) -> None:
-    screen = UnlockScreen("vault", lambda secret: None)
+    screen = UnlockScreen("Vault folder: /somewhere")
     qtbot.addWidget(screen)
     screen.show()
     assert unnamed_controls(screen) == []

@@ -16,8 +16,8 @@ from tests.conftest import PASSPHRASE
 
 def unlock(qtbot: QtBot, desktop: Desktop) -> None:
     qtbot.keyClicks(desktop.unlock.passphrase, PASSPHRASE)
-    with qtbot.waitSignal(desktop.unlock.unlocked, timeout=5000):
-        qtbot.keyClick(desktop.unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.keyClick(desktop.unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desktop.window is not None, timeout=5000)
 
 
 def make_desktop(qtbot: QtBot, vault_dir: Path, idle_minutes: int = 5) -> Desktop:
@@ -67,6 +67,24 @@ def test_idle_locks_by_itself(qtbot: QtBot, vault: Vault, vault_dir: Path) -> No
         desktop.idle.start()
         qtbot.waitUntil(lambda: desktop.vault is None, timeout=3000)
         assert desktop.unlock.isVisible()
+    finally:
+        desktop.close_vault()
+        QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]
+
+
+def test_a_wrong_passphrase_is_shown_in_words_and_the_form_comes_back(
+    qtbot: QtBot, vault: Vault, vault_dir: Path
+) -> None:
+    vault.close()
+    desktop = make_desktop(qtbot, vault_dir)
+    try:
+        qtbot.keyClicks(desktop.unlock.passphrase, "not the passphrase")
+        qtbot.keyClick(desktop.unlock.passphrase, Qt.Key.Key_Return)
+        assert not desktop.unlock.passphrase.isEnabled()  # busy while the key is derived
+        qtbot.waitUntil(lambda: desktop.unlock.passphrase.isEnabled(), timeout=5000)
+        assert desktop.unlock.message.text() == "That passphrase does not open this vault."
+        assert desktop.vault is None
+        assert desktop.window is None
     finally:
         desktop.close_vault()
         QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]

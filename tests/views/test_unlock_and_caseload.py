@@ -8,7 +8,6 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from hubdesk.app import case_rows
-from hubdesk.errors import HubDeskError
 from hubdesk.services import Services
 from hubdesk.store.vault import Vault
 from hubdesk.views.caseload_model import ID_ROLE, CaseloadTableModel, CaseRow
@@ -18,29 +17,23 @@ from hubdesk.views.unlock import UnlockScreen
 from tests.conftest import PASSPHRASE
 
 
-def test_unlock_shows_the_reason_then_unlocks(qtbot: QtBot, vault: Vault, vault_dir) -> None:
-    vault.close()
-    opened: list[Vault] = []
-
-    def try_unlock(secret: bytearray) -> str | None:
-        try:
-            opened.append(Vault.open(vault_dir, secret, sleep=lambda s: None))
-        except HubDeskError as exc:
-            return exc.message
-        return None
-
-    screen = UnlockScreen("vault", try_unlock)
+def test_the_unlock_screen_hands_over_the_passphrase_and_shows_problems(
+    qtbot: QtBot,
+) -> None:
+    screen = UnlockScreen("Vault folder: /somewhere")
     qtbot.addWidget(screen)
-    qtbot.keyClicks(screen.passphrase, "not the passphrase")
-    with qtbot.assertNotEmitted(screen.unlocked):
+    with qtbot.assertNotEmitted(screen.passphrase_entered):
         qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
-    assert screen.message.text() == "That passphrase does not open this vault."
-    assert screen.passphrase.text() == ""
+    assert screen.message.text() == "Type your passphrase first."
     qtbot.keyClicks(screen.passphrase, PASSPHRASE)
-    with qtbot.waitSignal(screen.unlocked, timeout=5000):
+    with qtbot.waitSignal(screen.passphrase_entered, timeout=2000) as entered:
         qtbot.mouseClick(screen.button, Qt.MouseButton.LeftButton)
-    assert len(opened) == 1
-    opened[0].close()
+    assert entered.args == [bytearray(PASSPHRASE.encode())]
+    assert screen.passphrase.text() == ""
+    assert not screen.button.isEnabled()
+    screen.show_problem("That passphrase does not open this vault.")
+    assert screen.button.isEnabled()
+    assert screen.message.text() == "That passphrase does not open this vault."
 
 
 def test_caseload_model_passes_the_model_tester(qtmodeltester: ModelTester) -> None:

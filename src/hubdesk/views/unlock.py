@@ -1,25 +1,23 @@
-"""The unlock screen: one passphrase field, the reason in words when it does not open."""
+"""The unlock screen: one passphrase field, the reason in words when it does not open.
+
+The screen only collects the passphrase (as a ``bytearray``, which the receiver wipes) and
+shows what happened; the key derivation runs elsewhere, off the UI thread, so the window stays
+responsive for the ~0.4 s it takes (longer after wrong guesses).
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from hubdesk.views.qt import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget, Signal
 
 
 class UnlockScreen(QWidget):
-    """Asks for the passphrase and hands it (as a bytearray) to ``try_unlock``.
+    passphrase_entered = Signal(object)  # a bytearray
 
-    ``try_unlock`` returns None on success or the plain sentence to show.
-    """
-
-    unlocked = Signal()
-
-    def __init__(self, vault_name: str, try_unlock: Callable[[bytearray], str | None]) -> None:
+    def __init__(self, vault_label: str) -> None:
         super().__init__()
-        self._try_unlock = try_unlock
         self.setWindowTitle("HubDesk — unlock")
-        title = QLabel(f"<h2>Unlock HubDesk</h2><p>Vault: {vault_name}</p>")
+        title = QLabel(f"<h2>Unlock HubDesk</h2><p>{vault_label}</p>")
+        title.setWordWrap(True)
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setAccessibleName("Passphrase")
@@ -39,12 +37,26 @@ class UnlockScreen(QWidget):
         self.passphrase.returnPressed.connect(self._submit)
 
     def _submit(self) -> None:
+        if not self.passphrase.text():
+            self.show_problem("Type your passphrase first.")
+            return
         secret = bytearray(self.passphrase.text().encode("utf-8"))
         self.passphrase.clear()
-        problem = self._try_unlock(secret)
-        if problem is None:
-            self.message.setText("")
-            self.unlocked.emit()
-        else:
-            self.message.setText(problem)
-            self.passphrase.setFocus()
+        self.set_busy(True)
+        self.passphrase_entered.emit(secret)
+
+    def set_busy(self, busy: bool) -> None:
+        self.passphrase.setEnabled(not busy)
+        self.button.setEnabled(not busy)
+        if busy:
+            self.message.setText("Unlocking…")
+
+    def show_problem(self, text: str) -> None:
+        self.set_busy(False)
+        self.message.setText(text)
+        self.passphrase.setFocus()
+
+    def reset(self, text: str = "") -> None:
+        self.set_busy(False)
+        self.message.setText(text)
+        self.passphrase.setFocus()
