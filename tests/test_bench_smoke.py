@@ -44,3 +44,37 @@ def test_store_bench_runs_and_ends_with_json_figures() -> None:
     )
     assert figures["open_case_p95"]["baseline"] > 0
     assert result.stdout.rstrip().splitlines()[-1].startswith("{")
+
+
+@pytest.mark.slow
+def test_startup_bench_runs_and_ends_with_json_figures() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "startup.py"),
+            "--cases",
+            "20",
+            "--notes",
+            "2",
+            "--starts",
+            "1",
+            "--unlocks",
+            "1",
+            "--queries",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [f["metric"] for f in figures] == [
+        "start_to_unlock_shown",
+        "unlock_to_caseload",
+        "unlock_kdf",
+        "unlock_beyond_kdf",
+        "search_box_p95",
+    ]
+    assert figures[0]["baseline"] > 0

@@ -89,3 +89,22 @@ def test_a_second_window_on_the_same_vault_is_refused(vault: Vault, vault_dir, c
     with InstanceLock(vault_dir):
         assert run(vault_dir) == 1
     assert "already open on the vault" in capsys.readouterr().err
+
+
+def test_the_caseload_sorts_by_each_column_with_unknown_dates_last() -> None:
+    rows = [
+        CaseRow("a", "zoë Hall", "Moderate", date(2026, 12, 1), ""),
+        CaseRow("b", "Aled Price", "Emerging", None, "Missing"),
+        CaseRow("c", "Bryn Ellis", "Significant", date(2026, 11, 20), ""),
+    ]
+    model = CaseloadTableModel(rows)
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    assert [model.data(model.index(r, 0)) for r in range(3)] == [
+        "Aled Price",
+        "Bryn Ellis",
+        "zoë Hall",
+    ]
+    model.sort(2, Qt.SortOrder.AscendingOrder)
+    assert [model.data(model.index(r, 0), ID_ROLE) for r in range(3)] == ["c", "a", "b"]
+    model.sort(2, Qt.SortOrder.DescendingOrder)
+    assert model.data(model.index(0, 0), ID_ROLE) == "b"

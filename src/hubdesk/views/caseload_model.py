@@ -9,7 +9,6 @@ from typing import Any
 from hubdesk.views.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 @dataclass(frozen=True)
@@ -28,6 +27,19 @@ class CaseloadTableModel(QAbstractTableModel):
     def __init__(self, rows: list[CaseRow] | None = None) -> None:
         super().__init__()
         self._rows = list(rows or [])
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in Python by a key per row: a proxy model sorting through ``data()`` made
+        60,000 calls for 2,000 cases (~200 ms at unlock; bench/startup.py)."""
+        keys = (
+            lambda r: r.name.casefold(),
+            lambda r: r.level,
+            lambda r: r.next_review or date.max,
+            lambda r: r.flags,
+        )
+        self.layoutAboutToBeChanged.emit()
+        self._rows.sort(key=keys[column], reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutChanged.emit()
 
     def set_rows(self, rows: list[CaseRow]) -> None:
         self.beginResetModel()
@@ -59,9 +71,5 @@ class CaseloadTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 2:
                 return row.next_review.strftime("%d/%m/%Y") if row.next_review else ""
-            return (row.name, row.level, None, row.flags)[column]
-        if role == SORT_ROLE:
-            if column == 2:
-                return row.next_review.isoformat() if row.next_review else "9999"
             return (row.name, row.level, None, row.flags)[column]
         return None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from hubdesk.views.caseload_model import SORT_ROLE, CaseloadTableModel, CaseRow
+from hubdesk.views.caseload_model import CaseloadTableModel, CaseRow
 from hubdesk.views.qt import (
     QAction,
     QHeaderView,
     QKeySequence,
     QLabel,
     QMainWindow,
-    QSortFilterProxyModel,
     Qt,
     QTableView,
     QVBoxLayout,
@@ -31,13 +30,10 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu("&File").addAction(lock)
         self.setWindowTitle("HubDesk — caseload")
         self.model = CaseloadTableModel(rows)
-        proxy = QSortFilterProxyModel(self)
-        proxy.setSourceModel(self.model)
-        proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
-        self.table.setModel(proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)  # sorts once, by name, through the model's sort()
         self.table.setAccessibleName("Caseload")
         self.table.setAccessibleDescription("Young people on your caseload, one per row")
         self.table.verticalHeader().hide()  # row numbers mean nothing here
