@@ -112,7 +112,7 @@ class Desktop:
     def _unlocked(self, vault: Vault) -> None:
         self.vault = vault
         self.unlock.reset()
-        self._show_main()
+        self.show_main()
 
     def _unlock_failed(self, exc: BaseException) -> None:
         if isinstance(exc, HubDeskError):
@@ -124,7 +124,7 @@ class Desktop:
             "Nothing in the vault has been changed."
         )
 
-    def _show_main(self) -> None:
+    def show_main(self) -> None:
         from hubdesk.services import Services
         from hubdesk.views.main_window import MainWindow
 
@@ -172,12 +172,12 @@ def run(vault_dir: Path) -> int:
         print(exc.message, file=sys.stderr)
         return 1
     try:
-        return _run_unlocked_app(vault_dir)
+        return _run_desktop(vault_dir)
     finally:
         instance.release()
 
 
-def _run_unlocked_app(vault_dir: Path) -> int:
+def _run_desktop(vault_dir: Path) -> int:
     from hubdesk.settings import load_settings
 
     install_crash_hooks()
@@ -242,7 +242,7 @@ def _render(out: Path, vault_dir: Path, passphrase: bytearray) -> list[Path]:
     try:
         grab(desktop.unlock, "unlock")
         desktop.vault = desktop.open_vault(bytearray(passphrase))
-        desktop._show_main()
+        desktop.show_main()
         assert desktop.window is not None
         grab(desktop.window, "caseload")
         desktop.lock()

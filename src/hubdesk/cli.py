@@ -16,12 +16,10 @@ from collections.abc import Callable, Sequence
 
 from hubdesk import __version__, logs
 from hubdesk.commands import casework, demo, records, smoke, vault
-from hubdesk.commands.common import UsageError, vault_dir
+from hubdesk.commands.common import EXIT_PROBLEM, UsageError, vault_dir
 from hubdesk.errors import HubDeskError
 
 log = logging.getLogger("hubdesk.cli")
-
-EXIT_PROBLEM = 1
 EXIT_UNEXPECTED = 70
 
 __all__ = ["EXIT_UNEXPECTED", "UsageError", "build_parser", "main"]

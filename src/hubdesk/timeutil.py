@@ -31,9 +31,3 @@ def format_date(value: date | None) -> str:
     if isinstance(value, datetime):
         value = as_utc(value).astimezone(LONDON).date()
     return value.strftime("%d/%m/%Y")
-
-
-def format_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return as_utc(value).astimezone(LONDON).strftime("%d/%m/%Y %H:%M")

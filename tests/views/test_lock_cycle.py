@@ -63,7 +63,7 @@ def test_idle_locks_by_itself(qtbot: QtBot, vault: Vault, vault_dir: Path) -> No
     desktop = make_desktop(qtbot, vault_dir)
     try:
         unlock(qtbot, desktop)
-        desktop.idle._timer.setInterval(150)  # minutes in real use; milliseconds here
+        desktop.idle.set_timeout(150)  # minutes in real use; milliseconds here
         desktop.idle.start()
         qtbot.waitUntil(lambda: desktop.vault is None, timeout=3000)
         assert desktop.unlock.isVisible()

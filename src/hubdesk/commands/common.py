@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from hubdesk.store.vault import Vault
 
 
+#: Exit status when a command ran but found a problem (a damaged page, a broken audit link).
+EXIT_PROBLEM = 1
+
+
 class UsageError(HubDeskError):
     exit_status = 2
 

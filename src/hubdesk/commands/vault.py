@@ -8,14 +8,13 @@ import sys
 from pathlib import Path
 
 from hubdesk.commands.common import (
+    EXIT_PROBLEM,
     UsageError,
     open_vault,
     read_new_passphrase,
     vault_dir,
 )
 from hubdesk.store.secrets_util import wipe
-
-EXIT_PROBLEM = 1
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -66,18 +66,6 @@ PLAN_VERSION_STATES: StateMachine[PlanVersionStatus] = StateMachine(
     },
 )
 
-#: The young person's words, in the order they are asked (My Safety Plan puts them first).
-PLAN_SECTIONS: tuple[str, ...] = (
-    "what_i_want",
-    "what_worries_me",
-    "safe_and_unsafe",
-    "people_i_trust",
-    "what_i_will_do",
-    "code_word",
-    "contacts",
-    "copies_held_by",
-)
-
 
 class SafetyPlan(Record):
     __tablename__ = "safety_plan"

@@ -17,7 +17,7 @@ from hubdesk.services.screenings import ScreeningService
 from hubdesk.services.search import SearchService
 from hubdesk.services.work import WorkService
 from hubdesk.store import audit
-from hubdesk.store.vault import CheckResult, Vault
+from hubdesk.store.vault import Vault
 from hubdesk.timeutil import utcnow
 
 
@@ -42,6 +42,3 @@ class Services:
     def verify_audit(self) -> audit.ChainReport:
         with self.vault.read() as session:
             return audit.verify(session)
-
-    def check_vault(self) -> CheckResult:
-        return self.vault.check()
