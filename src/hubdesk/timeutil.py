@@ -31,3 +31,16 @@ def format_date(value: date | None) -> str:
     if isinstance(value, datetime):
         value = as_utc(value).astimezone(LONDON).date()
     return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime | None) -> str:
+    """DD/MM/YYYY HH:MM in Europe/London, 24-hour."""
+    if value is None:
+        return ""
+    return as_utc(value).astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
+
+
+def words(value: object) -> str:
+    """An enum value as words for the screen: ``home_visit`` → ``Home visit``."""
+    text = str(getattr(value, "value", value) or "")
+    return text.replace("_", " ").capitalize()

@@ -56,8 +56,17 @@ class NoteService(ServiceBase):
             return note.id
 
     def edit_draft(
-        self, note_id: str, *, narrative: str | None = None, present: str | None = None
+        self,
+        note_id: str,
+        *,
+        narrative: str | None = None,
+        present: str | None = None,
+        kind: NoteKind | str | None = None,
+        occurred_at: datetime | None = None,
     ) -> None:
+        occurred = as_utc(occurred_at) if occurred_at is not None else None
+        if occurred is not None and occurred > self.clock():
+            raise DomainError("The contact is dated in the future; check the date and time.")
         with self.write() as session:
             note = self.get(session, ContactNote, note_id)
             if note.is_frozen():
@@ -68,6 +77,10 @@ class NoteService(ServiceBase):
                 note.narrative = narrative
             if present is not None:
                 note.present = present
+            if kind is not None:
+                note.kind = choice(NoteKind, kind, "kind of contact")
+            if occurred is not None:
+                note.occurred_at = occurred
             _index(session, note)
             self.audit(session, "update", note)
 

@@ -16,9 +16,11 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from hubdesk.errors import DomainError
-from hubdesk.models import RECORD_KINDS, AuditEvent, YoungPerson
+from hubdesk.models import RECORD_KINDS, AuditEvent, VaultMeta, YoungPerson
 from hubdesk.models.enums import CaseStatus
 from hubdesk.services.base import ServiceBase, required_text
+from hubdesk.services.drafts import DRAFT_KINDS
+from hubdesk.services.drafts import PREFIX as DRAFT_PREFIX
 from hubdesk.services.ownership import INDEXED_KINDS, OWNED_KINDS, owned_records
 from hubdesk.store import search
 
@@ -91,6 +93,12 @@ def _erase(session: Session, pid: str) -> int:
         update(AuditEvent)
         .where(AuditEvent.record_id.in_(everything), AuditEvent.reason_digest.is_not(None))
         .values(reason=None)
+    )
+    # Unsent drafts (an addendum being written) about these records go with them.
+    session.execute(
+        delete(VaultMeta).where(
+            VaultMeta.key.in_([f"{DRAFT_PREFIX}{k}:{i}" for k in DRAFT_KINDS for i in everything])
+        )
     )
     session.expunge_all()
     erased = 0
