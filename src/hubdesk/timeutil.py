@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -44,3 +45,25 @@ def words(value: object) -> str:
     """An enum value as words for the screen: ``home_visit`` → ``Home visit``."""
     text = str(getattr(value, "value", value) or "")
     return text.replace("_", " ").capitalize()
+
+
+_UK_DATE = re.compile(r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})\s*")
+
+
+def parse_uk_date(text: str, example: str = "14/03/2027") -> date | None:
+    """A typed DD/MM/YYYY date (dots, dashes or spaces also do); None when blank.
+
+    Raises ValueError whose message says what is wrong, in words.
+    """
+    if not text.strip():
+        return None
+    found = _UK_DATE.fullmatch(text)
+    if found is None:
+        raise ValueError(f"Write the date as DD/MM/YYYY, for example {example}.")
+    day, month, year = (int(part) for part in found.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(
+            f"There is no {day:02d}/{month:02d}/{year} in the calendar; check the day and month."
+        ) from None

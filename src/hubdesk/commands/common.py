@@ -51,7 +51,7 @@ def read_passphrase(prompt: str, env: str = "HUBDESK_PASSPHRASE") -> bytearray:
 
 
 def read_new_passphrase(env: str) -> bytearray:
-    from hubdesk.store.strength import estimate
+    from hubdesk.passphrase import estimate
 
     if os.environ.get(env) is not None:
         chosen = read_passphrase("", env)

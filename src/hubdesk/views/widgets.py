@@ -1,16 +1,14 @@
-"""Small widget helpers every screen shares: accessible names, UK dates, plain messages."""
+"""Small widget helpers every screen shares: accessible names, labels, plain messages."""
 
 from __future__ import annotations
 
-from datetime import date
+import sys
 from typing import TypeVar
 
-from hubdesk.views.qt import QDate, QDateEdit, QLabel, QWidget
+from hubdesk.errors import HubDeskError
+from hubdesk.views.qt import QLabel, QLineEdit, QWidget
 
 W = TypeVar("W", bound=QWidget)
-
-#: The date a QDateEdit shows for "no date yet" (its minimum); never a real date here.
-NO_DATE = QDate(2000, 1, 1)
 
 
 def named(widget: W, name: str, description: str = "") -> W:
@@ -22,32 +20,34 @@ def named(widget: W, name: str, description: str = "") -> W:
     return widget
 
 
-def uk_date_edit(name: str, value: date | None = None, *, optional: bool = True) -> QDateEdit:
-    """A DD/MM/YYYY date field with a calendar; empty (shown as a blank) when optional."""
-    edit = QDateEdit()
-    edit.setDisplayFormat("dd/MM/yyyy")
-    edit.setCalendarPopup(True)
-    if optional:
-        edit.setMinimumDate(NO_DATE)
-        edit.setSpecialValueText(" ")  # the minimum shows as a blank: "no date"
-    set_date(edit, value)
-    return named(edit, name)
-
-
-def set_date(edit: QDateEdit, value: date | None) -> None:
-    edit.setDate(QDate(value.year, value.month, value.day) if value else edit.minimumDate())
-
-
-def date_of(edit: QDateEdit) -> date | None:
-    """The chosen date, or None for the blank "no date" value."""
-    value = edit.date()
-    if value == NO_DATE and edit.minimumDate() == NO_DATE:
-        return None
-    return date(value.year(), value.month(), value.day())
-
-
 def message_label(name: str) -> QLabel:
     """A wrapped label for what just happened, in words (saved, refused, why)."""
     label = QLabel("")
     label.setWordWrap(True)
     return named(label, name)
+
+
+def buddy(text: str, field: QWidget) -> QLabel:
+    """A label whose Alt+letter (``&`` in ``text``) moves to ``field``."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    return label
+
+
+UNEXPECTED = "HubDesk met a problem it did not expect."
+
+
+def problem_words(exc: BaseException, unexpected: str = UNEXPECTED) -> str:
+    """What went wrong, in words. Anything unexpected goes to the crash report (type and
+    frames only), never to the screen: its message could hold typed text."""
+    if isinstance(exc, HubDeskError):
+        return exc.message
+    sys.excepthook(type(exc), exc, exc.__traceback__)
+    return unexpected
+
+
+def name_inner_edit(field: QWidget) -> None:
+    """A spin box's text field is a child of its own and takes the focus: give it the spin
+    box's spoken name too."""
+    for edit in field.findChildren(QLineEdit):
+        named(edit, field.accessibleName())
