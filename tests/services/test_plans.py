@@ -431,3 +431,27 @@ def test_a_removed_action_keeps_its_tombstone_time(
         ).scalar_one()
     assert old.deleted_at == NOW
     assert old.version == 2
+
+
+def test_one_plan_is_read_whole_and_a_context_finds_its_plan(services: Services) -> None:
+    from datetime import timedelta
+
+    from hubdesk.errors import NotFoundError
+    from hubdesk.services.plans import ActionInput
+
+    place = services.contexts.create(kind="place", name="Retail park car park")
+    assert services.plans.for_context(place) is None
+    plan_id = services.plans.create(context_id=place)
+    assert services.plans.for_context(place) == plan_id
+    review = services.plans.today() + timedelta(days=20)
+    services.plans.save_draft(
+        plan_id, review_date=review, actions=[ActionInput("More lighting", "Council")]
+    )
+    plan = services.plans.plan(plan_id)
+    assert [v.number for v in plan.versions] == [1]
+    assert [a.what for a in plan.versions[0].actions] == ["More lighting"]
+    assert plan.versions[0].review_date == review
+    services.plans.save_draft(plan_id, clear_review_date=True)
+    assert services.plans.plan(plan_id).versions[0].review_date is None
+    with pytest.raises(NotFoundError):
+        services.plans.plan("00000000-0000-0000-0000-000000000000")

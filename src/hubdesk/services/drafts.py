@@ -3,7 +3,8 @@
 An addendum is frozen the moment it exists, so it cannot be autosaved as a record; yet nothing
 a practitioner types may be lost. Such text is kept here, in the vault (encrypted like
 everything else) and never synced, under a key naming what it will become
-(``addendum:<note id>``), until it is turned into the record or discarded.
+(``addendum:<note id>``, ``plan_actions:<plan id>`` for plan actions not yet complete enough
+to save), until it is turned into the record or discarded.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hubdesk.services.base import ServiceBase
 
 PREFIX = "draft:"
 #: What a draft can become; the first part of its key.
-DRAFT_KINDS = ("addendum",)
+DRAFT_KINDS = ("addendum", "plan_actions")
 _KEY = re.compile(rf"^({'|'.join(DRAFT_KINDS)}):[0-9a-f-]{{36}}$")
 
 

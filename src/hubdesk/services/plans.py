@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-from hubdesk.errors import DomainError
+from hubdesk.errors import DomainError, NotFoundError
 from hubdesk.models import Context, PlanAction, PlanVersion, SafetyPlan, YoungPerson
 from hubdesk.models.plans import PlanSubject, PlanVersionStatus
 from hubdesk.services.base import ServiceBase, optional_text, required_text
@@ -141,10 +142,16 @@ class PlanService(ServiceBase):
         *,
         content: dict[str, Any] | None = None,
         review_date: date | None = None,
+        clear_review_date: bool = False,
         actions: list[ActionInput] | None = None,
     ) -> str:
-        """Save changes to the plan's draft (starting one if needed); returns the version id."""
+        """Save changes to the plan's draft (starting one if needed); returns the version id.
+
+        ``None`` leaves a part as it is; ``clear_review_date`` removes the review date.
+        """
         parsed = parse_content(content) if content is not None else None
+        if clear_review_date and review_date is not None:
+            raise DomainError("Give a review date or clear it, not both.")
         if review_date is not None and review_date < self.today():
             raise DomainError("The review date is in the past; choose a date from today on.")
         with self.write() as session:
@@ -152,7 +159,7 @@ class PlanService(ServiceBase):
             draft = self._draft(session, plan)
             if parsed is not None:
                 draft.content = parsed.model_dump()
-            if review_date is not None:
+            if review_date is not None or clear_review_date:
                 draft.review_date = review_date
             if actions is not None:
                 for old in draft.actions:
@@ -174,6 +181,29 @@ class PlanService(ServiceBase):
             _index(session, plan, draft)
             self.audit(session, "update", draft)
             return draft.id
+
+    def plan(self, plan_id: str) -> SafetyPlan:
+        """One plan with its versions (oldest first) and their actions, read in one go."""
+        with self.read() as session:
+            plan = session.execute(
+                select(SafetyPlan)
+                .where(SafetyPlan.id == plan_id, SafetyPlan.deleted_at.is_(None))
+                .options(selectinload(SafetyPlan.versions).selectinload(PlanVersion.actions))
+            ).scalar_one_or_none()
+            if plan is None:
+                raise NotFoundError("That safety plan is not in this vault.")
+            return plan
+
+    def for_context(self, context_id: str) -> str | None:
+        """The id of the context's safety plan (the newest, if there were ever two), or None."""
+        with self.read() as session:
+            self.get(session, Context, context_id)
+            return session.execute(
+                select(SafetyPlan.id)
+                .where(SafetyPlan.context_id == context_id, SafetyPlan.deleted_at.is_(None))
+                .order_by(SafetyPlan.created_at.desc())
+                .limit(1)
+            ).scalar_one_or_none()
 
     def submit(self, version_id: str) -> None:
         with self.write() as session:
