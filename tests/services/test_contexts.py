@@ -145,3 +145,19 @@ def test_relinking_after_unlink_revives_the_same_row(
     link = stored(vault, ContextLink, link_id)
     assert link.deleted_at is None
     assert (link.why, link.reliability) == ("Confirmed by police", Reliability.LIKELY)
+
+
+def test_others_linked_leaves_out_the_young_person_and_removed_links(
+    services: Services, fake: Faker
+) -> None:
+    context_id = services.contexts.create(kind="peer_group", name="Friends from the estate")
+    elsewhere = services.contexts.create(kind="place", name="Skate park")
+    first, second, third, unlinked = (new_person(services, fake) for _ in range(4))
+    for pid in (first, second, third):
+        services.contexts.link(pid, context_id, why="Spends evenings with the group")
+    services.contexts.link(unlinked, elsewhere, why="Goes there after school")
+    removed = services.cases.case_file(third).context_links[0].id
+    services.contexts.unlink(removed, "Information was about another young person")
+    others = services.contexts.others_linked(context_id, except_young_person_id=first)
+    assert [p.id for p in others] == [second]
+    assert [p.id for p in services.contexts.others_linked(elsewhere, first)] == [unlinked]

@@ -71,3 +71,20 @@ class ContextService(ServiceBase):
         with self.read() as session:
             query = select(Context).where(Context.deleted_at.is_(None)).order_by(Context.name)
             return list(session.execute(query).scalars())
+
+    def others_linked(self, context_id: str, except_young_person_id: str) -> list[YoungPerson]:
+        """The other young people linked to a context (by family name), for a case's view of
+        who else that context affects; removed links and records are left out."""
+        with self.read() as session:
+            query = (
+                select(YoungPerson)
+                .join(ContextLink, ContextLink.young_person_id == YoungPerson.id)
+                .where(
+                    ContextLink.context_id == context_id,
+                    ContextLink.deleted_at.is_(None),
+                    YoungPerson.deleted_at.is_(None),
+                    YoungPerson.id != except_young_person_id,
+                )
+                .order_by(YoungPerson.family_name, YoungPerson.given_name)
+            )
+            return list(session.execute(query).scalars())
