@@ -62,6 +62,10 @@ def test_startup_bench_runs_and_ends_with_json_figures() -> None:
             "1",
             "--queries",
             "5",
+            "--switches",
+            "5",
+            "--autosaves",
+            "2",
         ],
         capture_output=True,
         text=True,
@@ -76,5 +80,8 @@ def test_startup_bench_runs_and_ends_with_json_figures() -> None:
         "unlock_kdf",
         "unlock_beyond_kdf",
         "search_box_p95",
+        "switch_case_overview_p95",
+        "switch_case_notes_p95",
+        "autosave_latency_p95",
     ]
     assert figures[0]["baseline"] > 0

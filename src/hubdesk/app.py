@@ -1,4 +1,5 @@
-"""QApplication bootstrap: the unlock screen, then the main window on the unlocked vault.
+"""QApplication bootstrap: the unlock screen (or, on first run, the create-vault screen), then
+the main window on the unlocked vault.
 
 Only what the unlock screen needs is imported before it shows; the vault, services and the
 main window load once the passphrase is accepted.
@@ -6,47 +7,26 @@ main window load once the passphrase is accepted.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from hubdesk import logs
 from hubdesk.errors import HubDeskError
+from hubdesk.settings import Settings
 from hubdesk.store.secrets_util import wipe
-from hubdesk.views.qt import QApplication, QMainWindow, QWidget
+from hubdesk.views.qt import QApplication, QByteArray, QWidget
 from hubdesk.views.unlock import UnlockScreen
 
 if TYPE_CHECKING:
-    from hubdesk.services import Services
     from hubdesk.store.vault import Vault
-    from hubdesk.views.caseload_model import CaseRow
-
-
-def case_rows(services: Services) -> list[CaseRow]:
-    from hubdesk.views.caseload_model import CaseRow
-
-    rows: list[CaseRow] = []
-    for person in services.cases.caseload():
-        flags = [
-            label
-            for on, label in (
-                (person.flag_missing, "Missing"),
-                (person.flag_nrm_referral, "NRM referral"),
-                (person.flag_looked_after, "Looked after"),
-            )
-            if on
-        ]
-        level = (
-            person.level.value.replace("_", " ").capitalize() if person.level else "Not screened"
-        )
-        rows.append(
-            CaseRow(
-                person.id, person.display_name, level, person.next_review_date, ", ".join(flags)
-            )
-        )
-    return rows
+    from hubdesk.views.case_tab import ViewState
+    from hubdesk.views.create_vault import CreateVaultScreen
+    from hubdesk.views.main_window import MainWindow
 
 
 def install_crash_hooks() -> None:
@@ -70,32 +50,47 @@ def install_crash_hooks() -> None:
 
 
 class Desktop:
-    """Unlock → main window → (idle or Ctrl+L) → lock → unlock again, on one vault.
+    """Create or unlock → main window → (idle or Ctrl+L) → lock → unlock again, on one vault.
 
-    Locking closes the vault (every connection) and overwrites its key in memory; the main
-    window is closed with it, and rebuilt from the vault after the next unlock.
+    Locking first saves what was typed, notes where the practitioner was (record ids and
+    cursor positions, never text), then closes the vault (every connection) and overwrites its
+    key in memory; the main window is closed with it, rebuilt after the next unlock and
+    returned to the same place.
     """
 
-    def __init__(self, app: QApplication, vault_dir: Path, idle_minutes: int) -> None:
+    def __init__(self, app: QApplication, vault_dir: Path, settings: Settings) -> None:
         from hubdesk.views.idle import IdleWatcher
+        from hubdesk.views.tasks import Tasks
 
         self.app = app
         self.vault_dir = vault_dir
+        self.settings = settings
         self.vault: Vault | None = None
-        self.window: QMainWindow | None = None
-        from hubdesk.views.tasks import Tasks
-
+        self.window: MainWindow | None = None
+        self.saved_view: ViewState | None = None
         self.tasks = Tasks()
         self.unlock = UnlockScreen(f"Vault folder: {vault_dir}")
         self.unlock.passphrase_entered.connect(self._unlock_in_background)
         self.unlock.resize(460, 240)
-        self.idle = IdleWatcher(idle_minutes * 60_000)
+        self.create: CreateVaultScreen | None = None
+        self.idle = IdleWatcher(settings.idle_lock_minutes * 60_000)
         self.idle.idle.connect(self.lock)
         app.installEventFilter(self.idle)
 
     def start(self) -> None:
-        self.unlock.show()
+        from hubdesk.store.vault import Vault
 
+        if Vault.exists(self.vault_dir):
+            self.unlock.show()
+            return
+        from hubdesk.views.create_vault import CreateVaultScreen
+
+        self.create = CreateVaultScreen(f"Vault folder: {self.vault_dir}")
+        self.create.create_requested.connect(self._create_in_background)
+        self.create.resize(520, 460)
+        self.create.show()
+
+    # -- opening -------------------------------------------------------------------------
     def open_vault(self, secret: bytearray) -> Vault:
         """Open the vault (raising a HubDeskError with the reason); the secret is wiped.
         Safe to call off the UI thread: it touches no widget and no Desktop state."""
@@ -106,46 +101,100 @@ class Desktop:
         finally:
             wipe(secret)
 
+    def create_vault(self, practitioner: str, secret: bytearray) -> Vault:
+        """Create the vault on first run; like :meth:`open_vault`, safe off the UI thread."""
+        from hubdesk.store.vault import Vault
+
+        try:
+            return Vault.create(self.vault_dir, secret, practitioner)
+        finally:
+            wipe(secret)
+
     def _unlock_in_background(self, secret: bytearray) -> None:
         self.tasks.write(lambda: self.open_vault(secret), self._unlocked, self._unlock_failed)
+
+    def _create_in_background(self, practitioner: str, secret: bytearray) -> None:
+        self.tasks.write(
+            lambda: self.create_vault(practitioner, secret), self._created, self._create_failed
+        )
 
     def _unlocked(self, vault: Vault) -> None:
         self.vault = vault
         self.unlock.reset()
         self.show_main()
 
-    def _unlock_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, HubDeskError):
-            self.unlock.show_problem(exc.message)
-            return
-        sys.excepthook(type(exc), exc, exc.__traceback__)
-        self.unlock.show_problem(
-            "HubDesk could not open the vault because of a problem it did not expect. "
-            "Nothing in the vault has been changed."
-        )
+    def _created(self, vault: Vault) -> None:
+        if self.create is not None:
+            self.create.hide()
+            self.create.deleteLater()
+            self.create = None
+        self._unlocked(vault)
 
+    def _unlock_failed(self, exc: BaseException) -> None:
+        self.unlock.show_problem(_problem_words(exc, "open"))
+
+    def _create_failed(self, exc: BaseException) -> None:
+        if self.create is not None:
+            self.create.show_problem(_problem_words(exc, "create"))
+
+    # -- the main window -----------------------------------------------------------------
     def show_main(self) -> None:
         from hubdesk.services import Services
+        from hubdesk.views.case_tab import Deps
         from hubdesk.views.main_window import MainWindow
 
         assert self.vault is not None
-        services = Services(self.vault)
-        window = MainWindow(case_rows(services), self.vault.practitioner)
+        deps = Deps(Services(self.vault), self.tasks, self.settings)
+        window = MainWindow(deps, self.vault.practitioner)
         window.lock_requested.connect(self.lock)
+        window.settings_requested.connect(self.edit_settings)
+        window.closing.connect(self._remember_geometry)
+        if self.settings.window_geometry:
+            window.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
         self.window = window
-        self.unlock.hide()
         window.show()
+        self.unlock.hide()
+        if self.saved_view:
+            window.restore_view_state(self.saved_view)
+            self.saved_view = None
         self.idle.start()
 
+    def edit_settings(self) -> None:
+        from hubdesk.settings import save_settings
+        from hubdesk.views.settings_dialog import edit_settings
+
+        if self.window is None:
+            return
+        changed = edit_settings(self.window, self.settings)
+        if changed is None:
+            return
+        self.settings = changed
+        self.window.deps.settings = changed
+        self.idle.set_timeout(changed.idle_lock_minutes * 60_000)
+        _save_quietly(save_settings, changed)
+        self.window.case_view.reload()
+
+    def _remember_geometry(self) -> None:
+        from hubdesk.settings import save_settings
+
+        if self.window is None:
+            return
+        geometry = bytes(self.window.saveGeometry().toBase64().data()).decode()
+        self.settings = self.settings.model_copy(update={"window_geometry": geometry})
+        _save_quietly(save_settings, self.settings)
+
     def lock(self) -> None:
+        """Save, remember the place, close the vault and drop the key; ask again."""
         self.idle.stop()
+        self.unlock.reset("HubDesk locked itself to keep the records safe.")
+        self.unlock.show()  # before the window closes, so the app never has no window
         if self.window is not None:
-            self.window.close()
+            self.window.flush()
+            self.saved_view = self.window.view_state()
+            self.window.close()  # closing saves the geometry
             self.window.deleteLater()
             self.window = None
         self.close_vault()
-        self.unlock.reset("HubDesk locked itself to keep the records safe.")
-        self.unlock.show()
 
     def close_vault(self) -> None:
         self.tasks.wait_idle()
@@ -154,16 +203,31 @@ class Desktop:
             self.vault = None
 
 
+def _problem_words(exc: BaseException, doing: str) -> str:
+    from hubdesk.views.widgets import problem_words
+
+    return problem_words(
+        exc,
+        f"HubDesk could not {doing} the vault because of a problem it did not expect. "
+        "Nothing in the vault has been changed.",
+    )
+
+
+def _save_quietly(save: Callable[[Settings], None], settings: Settings) -> None:
+    """Settings are preferences: failing to write them (a full disk) must not stop work."""
+    try:
+        save(settings)
+    except OSError:
+        logging.getLogger(__name__).warning("Settings could not be saved", exc_info=False)
+
+
 def run(vault_dir: Path) -> int:
     from hubdesk.store.instance import InstanceLock
-    from hubdesk.store.vault import Vault
 
-    if not Vault.exists(vault_dir):
-        print(
-            f"There is no vault in {vault_dir}. Create one with: hubdesk vault init --vault "
-            f"{vault_dir}",
-            file=sys.stderr,
-        )
+    try:
+        vault_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        print(f"HubDesk cannot use the vault folder {vault_dir}: {exc.strerror}.", file=sys.stderr)
         return 1
     instance = InstanceLock(vault_dir)
     try:
@@ -184,13 +248,15 @@ def _run_desktop(vault_dir: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     settings, warning = load_settings()
-    desktop = Desktop(app, vault_dir, settings.idle_lock_minutes)
+    desktop = Desktop(app, vault_dir, settings)
     if warning:
         desktop.unlock.message.setText(warning)
     desktop.start()
     try:
         return int(app.exec())
     finally:
+        if desktop.window is not None:
+            desktop.window.flush()
         desktop.close_vault()
 
 
@@ -226,28 +292,95 @@ def gui_smoke(out: Path, vault_dir: Path | None, passphrase: bytearray | None) -
 
 
 def _render(out: Path, vault_dir: Path, passphrase: bytearray) -> list[Path]:
+    from hubdesk.settings import Settings
+
     app = QApplication.instance() or QApplication(["hubdesk-gui-smoke"])
     assert isinstance(app, QApplication)
-    desktop = Desktop(app, vault_dir, idle_minutes=60)
-    files: list[Path] = []
-
-    def grab(widget: QWidget, name: str) -> None:
-        widget.resize(1000, 640) if isinstance(widget, QMainWindow) else widget.resize(460, 240)
-        widget.show()
-        app.processEvents()
-        path = out / f"{name}.png"
-        widget.grab().save(str(path))
-        files.append(path)
-
+    desktop = Desktop(app, vault_dir, Settings(idle_lock_minutes=60))
+    shots = _Shots(app, out)
     try:
-        grab(desktop.unlock, "unlock")
+        shots.grab(desktop.unlock, "unlock", (460, 240))
         desktop.vault = desktop.open_vault(bytearray(passphrase))
         desktop.show_main()
         assert desktop.window is not None
-        grab(desktop.window, "caseload")
+        _render_main(shots, desktop.window)
         desktop.lock()
-        grab(desktop.unlock, "unlock-after-lock")
+        shots.grab(desktop.unlock, "unlock-after-lock", (460, 240))
+        from hubdesk.views.create_vault import CreateVaultScreen
+
+        shots.grab(CreateVaultScreen(f"Vault folder: {vault_dir}"), "create-vault", (520, 460))
     finally:
         desktop.close_vault()
         app.removeEventFilter(desktop.idle)
-    return files
+    return shots.files
+
+
+class _Shots:
+    def __init__(self, app: QApplication, out: Path) -> None:
+        self.app, self.out, self.files = app, out, list[Path]()
+
+    def grab(self, widget: QWidget, name: str, size: tuple[int, int] = (1200, 760)) -> None:
+        widget.resize(*size)
+        widget.show()
+        self.app.processEvents()
+        path = self.out / f"{name}.png"
+        widget.grab().save(str(path))
+        self.files.append(path)
+
+
+def _render_main(shots: _Shots, window: MainWindow) -> None:
+    """The caseload, then one young person's case tab by tab (the case with the most to show:
+    a plan with several versions, contexts, notes)."""
+    from hubdesk.views.contexts_tab import ContextsTab
+    from hubdesk.views.history_tabs import TimelineTab
+    from hubdesk.views.notes_tab import NotesTab
+    from hubdesk.views.plan_tab import PlanTab
+    from hubdesk.views.qt import QFont
+
+    shots.grab(window, "caseload")
+    services = window.deps.services
+    people = services.cases.caseload()
+    if not people:
+        return  # an empty vault has a caseload screen and nothing more to show
+    chosen = max(
+        (services.cases.case_file(p.id) for p in people),
+        key=lambda c: (
+            max((len(p.versions) for p in c.plans), default=0),
+            len(c.context_links) > 0,
+            len(c.notes),
+        ),
+    )
+    pid = chosen.young_person.id
+    window.caseload.select_case(pid)
+    window.case_view.show_case(pid)
+    shots.grab(window, "case-overview")
+    view = window.case_view
+    for tab_type, name in (
+        (PlanTab, "plan-editor"),
+        (NotesTab, "notes"),
+        (ContextsTab, "contexts"),
+        (TimelineTab, "timeline"),
+    ):
+        view.tabs.setCurrentWidget(view.tab_of(tab_type))
+        shots.grab(window, name)
+    plan_tab = view.tab_of(PlanTab)
+    assert isinstance(plan_tab, PlanTab)
+    view.tabs.setCurrentWidget(plan_tab)
+    plan_tab.open_compare()
+    if plan_tab.compare_dialog is not None:
+        shots.grab(plan_tab.compare_dialog, "plan-comparison", (1000, 640))
+        plan_tab.compare_dialog.close()
+    font = shots.app.font()
+    large = QFont(font)
+    large.setPointSizeF(font.pointSizeF() * 2)
+    shots.app.setFont(large)
+    try:  # a window opened at 200% text, as a practitioner with large text would see it
+        from hubdesk.views.main_window import MainWindow
+
+        big = MainWindow(window.deps, "Demo Practitioner")
+        big.caseload.select_case(pid)
+        big.case_view.show_case(pid)
+        shots.grab(big, "case-overview-200-percent-text", (1920, 1080))
+        big.close()
+    finally:
+        shots.app.setFont(font)

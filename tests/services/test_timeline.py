@@ -46,7 +46,7 @@ def test_the_timeline_holds_every_event_in_date_order(services: Services) -> Non
     assert (
         "03/10/2026 16:30",
         "Contact note",
-        "Home visit by Test Practitioner (finalised)",
+        "Home visit, written by Test Practitioner (finalised)",
     ) in lines
     assert any(e.what == "Addendum" for e in events)
     assert lines[-1][2] == "My Safety Plan, version 1 returned by A Lead"

@@ -5,35 +5,13 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from hubdesk.app import case_rows
 from hubdesk.services import Services
+from hubdesk.settings import Settings
+from hubdesk.views.case_tab import Deps
 from hubdesk.views.main_window import MainWindow
-from hubdesk.views.qt import (
-    QAbstractButton,
-    QAbstractItemView,
-    QComboBox,
-    QHeaderView,
-    QLineEdit,
-    Qt,
-    QWidget,
-)
+from hubdesk.views.tasks import Tasks
 from hubdesk.views.unlock import UnlockScreen
-
-INTERACTIVE = (QAbstractButton, QLineEdit, QAbstractItemView, QComboBox)
-
-
-def unnamed_controls(screen: QWidget) -> list[str]:
-    problems = []
-    for widget in screen.findChildren(QWidget):
-        if not isinstance(widget, INTERACTIVE) or not widget.isVisibleTo(screen):
-            continue
-        if not widget.accessibleName().strip():
-            problems.append(f"{type(widget).__name__} {widget.objectName()!r}")
-        # Column headings are read through their table. Sorting by keyboard (not only by clicking
-        # a heading) is part of the caseload work in issue 3.
-        if widget.focusPolicy() == Qt.FocusPolicy.NoFocus and not isinstance(widget, QHeaderView):
-            problems.append(f"{type(widget).__name__} cannot take keyboard focus")
-    return problems
+from tests.views.a11y import mnemonic_clashes, unnamed_controls
 
 
 def test_the_walk_finds_controls_and_would_catch_a_missing_name(qtbot: QtBot) -> None:
@@ -47,7 +25,42 @@ def test_the_walk_finds_controls_and_would_catch_a_missing_name(qtbot: QtBot) ->
 
 def test_the_caseload_screen(qtbot: QtBot, services: Services) -> None:
     services.cases.add(given_name="Siân", family_name="O'Donnell")
-    window = MainWindow(case_rows(services), "Test Practitioner")
+    window = MainWindow(Deps(services, Tasks(), Settings()), "Test Practitioner")
     qtbot.addWidget(window)
     window.show()
     assert unnamed_controls(window) == []
+
+
+def test_every_tab_of_a_case_is_named_and_has_no_alt_key_clashes(
+    qtbot: QtBot, services: Services
+) -> None:
+    from hubdesk.services.demo import seed_demo
+
+    seed_demo(services, cases=3, seed=3)
+    window = MainWindow(Deps(services, Tasks(), Settings()), "Test Practitioner")
+    qtbot.addWidget(window)
+    window.resize(1200, 760)
+    window.show()
+    person = services.cases.caseload()[0].id
+    window.caseload.select_case(person)
+    window.case_view.show_case(person)
+    for index in range(window.case_view.tabs.count()):
+        window.case_view.tabs.setCurrentIndex(index)
+        title = window.case_view.tabs.tabText(index)
+        assert (title, unnamed_controls(window)) == (title, [])
+        assert (title, mnemonic_clashes(window)) == (title, {})
+
+
+def test_the_clash_check_would_catch_two_controls_on_one_letter(qtbot: QtBot) -> None:
+    screen = UnlockScreen("Vault folder: /somewhere")
+    qtbot.addWidget(screen)
+    screen.show()
+    assert mnemonic_clashes(screen) == {}
+    screen.message.setText("&Use another")  # a label without a buddy takes no Alt key
+    assert mnemonic_clashes(screen) == {}
+    screen.button.setText("&Unlock")
+    from hubdesk.views.qt import QPushButton
+
+    other = QPushButton("&Undo", screen)
+    other.show()
+    assert mnemonic_clashes(screen) == {"u": ["&Unlock", "&Undo"]}

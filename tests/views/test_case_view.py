@@ -14,6 +14,7 @@ from hubdesk.views.case_tab import Deps
 from hubdesk.views.case_view import CaseView
 from hubdesk.views.history_tabs import MissingTab, ScreeningsTab, TimelineTab
 from hubdesk.views.overview_tab import OverviewTab, plan_in_force
+from hubdesk.views.qt import Qt
 from hubdesk.views.tasks import Tasks
 
 TABS = (OverviewTab, ScreeningsTab, MissingTab, TimelineTab)
@@ -102,3 +103,15 @@ def test_the_timeline_lists_events_and_an_unknown_case_clears_the_view(
     assert "My Safety Plan, version 1 approved by A Lead" in texts
     assert not view.show_case("00000000-0000-0000-0000-000000000000")
     assert view.pages.currentIndex() == 0
+
+
+def test_ctrl_and_a_number_moves_between_tabs(qtbot: QtBot, services: Services) -> None:
+    pid = _case(services)
+    view = _view(qtbot, services)
+    view.show_case(pid)
+    view.show()
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow, timeout=3000)
+    qtbot.keyClick(view.tabs, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert view.tabs.currentWidget() is view.tab_of(TimelineTab)
+    assert view.tabs.tabToolTip(3) == "Timeline (Ctrl+4)"

@@ -19,7 +19,22 @@ def test_gui_smoke_on_a_temporary_demo_vault(
     out = tmp_path / "shots"
     assert cli.main(["gui-smoke", "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["caseload.png", "unlock-after-lock.png", "unlock.png"]
+    assert names == sorted(
+        f"{screen}.png"
+        for screen in (
+            "unlock",
+            "caseload",
+            "case-overview",
+            "plan-editor",
+            "plan-comparison",
+            "notes",
+            "contexts",
+            "timeline",
+            "case-overview-200-percent-text",
+            "unlock-after-lock",
+            "create-vault",
+        )
+    )
     for path in out.iterdir():
         data = path.read_bytes()
         assert data.startswith(PNG_MAGIC)

@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from hubdesk.app import Desktop
 from hubdesk.services import Services
+from hubdesk.settings import Settings
 from hubdesk.store.vault import Vault
 from hubdesk.views.qt import QApplication, Qt
 from tests.conftest import PASSPHRASE
@@ -23,7 +24,7 @@ def unlock(qtbot: QtBot, desktop: Desktop) -> None:
 def make_desktop(qtbot: QtBot, vault_dir: Path, idle_minutes: int = 5) -> Desktop:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    desktop = Desktop(app, vault_dir, idle_minutes)
+    desktop = Desktop(app, vault_dir, Settings(idle_lock_minutes=idle_minutes))
     qtbot.addWidget(desktop.unlock)
     desktop.start()
     return desktop
@@ -41,10 +42,10 @@ def test_ctrl_l_locks_and_the_passphrase_brings_the_caseload_back(
         assert window is not None
         opened = desktop.vault
         assert opened is not None
-        assert window.model.rowCount() == 1
+        assert window.caseload.model.rowCount() == 1
         window.activateWindow()
         qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
-        qtbot.keyClick(window.table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(window.caseload.table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
         assert desktop.vault is None
         assert not opened.is_open  # the key was overwritten
         assert desktop.window is None
@@ -52,7 +53,7 @@ def test_ctrl_l_locks_and_the_passphrase_brings_the_caseload_back(
         assert "locked" in desktop.unlock.message.text()
         unlock(qtbot, desktop)
         assert desktop.window is not None
-        assert desktop.window.model.rowCount() == 1
+        assert desktop.window.caseload.model.rowCount() == 1
     finally:
         desktop.close_vault()
         QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]

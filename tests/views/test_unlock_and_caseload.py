@@ -7,12 +7,14 @@ from datetime import date
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from hubdesk.app import case_rows
 from hubdesk.services import Services
+from hubdesk.settings import Settings
 from hubdesk.store.vault import Vault
+from hubdesk.views.case_tab import Deps
 from hubdesk.views.caseload_model import ID_ROLE, CaseloadTableModel, CaseRow
 from hubdesk.views.main_window import MainWindow
 from hubdesk.views.qt import Qt
+from hubdesk.views.tasks import Tasks
 from hubdesk.views.unlock import UnlockScreen
 from tests.conftest import PASSPHRASE
 
@@ -49,12 +51,12 @@ def test_caseload_model_passes_the_model_tester(qtmodeltester: ModelTester) -> N
 
 def test_main_window_lists_the_caseload(qtbot: QtBot, services: Services) -> None:
     services.cases.add(given_name="Siân", family_name="O'Donnell")
-    window = MainWindow(case_rows(services), "Test Practitioner")
+    window = MainWindow(Deps(services, Tasks(), Settings()), "Test Practitioner")
     qtbot.addWidget(window)
-    model = window.table.model()
+    model = window.caseload.table.model()
     assert model.rowCount() == 1
-    assert model.data(model.index(0, 0)) == "Siân O'Donnell"
-    assert model.data(model.index(0, 1)) == "Not screened"
+    # The caseload pane is narrow beside the case: each row reads as two lines.
+    assert model.data(model.index(0, 0)) == "Siân O'Donnell\nNot screened · no review date"
 
 
 def test_unexpected_errors_leave_a_report_without_the_message(capsys, monkeypatch) -> None:

@@ -71,7 +71,7 @@ def build_timeline(case: CaseFile) -> list[TimelineEvent]:
         b.at(
             note.occurred_at,
             "Contact note",
-            f"{words(note.kind)} by {note.author} ({state})",
+            f"{words(note.kind)}, written by {note.author} ({state})",
             note.id,
         )
         for addendum in note.addenda:
@@ -111,4 +111,4 @@ def _decision(version: PlanVersion) -> str:
         return "returned"
     if version.status in LIVE or version.status is PlanVersionStatus.CLOSED:
         return "approved"
-    return "decided on"  # superseded since: approved or returned before
+    return "decision recorded"  # superseded since: approved or returned before

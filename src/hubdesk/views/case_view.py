@@ -16,7 +16,16 @@ from hubdesk.services.cases import CaseFile
 from hubdesk.timeutil import words
 from hubdesk.views.case_tab import CaseTab, Deps, ViewState
 from hubdesk.views.overview_tab import age_on, due_words
-from hubdesk.views.qt import QLabel, QStackedWidget, QTabWidget, QVBoxLayout, QWidget, Signal
+from hubdesk.views.qt import (
+    QAction,
+    QKeySequence,
+    QLabel,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from hubdesk.views.widgets import named
 
 
@@ -34,13 +43,20 @@ class CaseView(QWidget):
         self.heading = named(QLabel(""), "Young person")
         self.heading.setWordWrap(True)
         self.tabs = named(QTabWidget(), "Case sections")
+        named(self.tabs.tabBar(), "Case sections", "Ctrl+1 to Ctrl+7 go straight to a section")
         self.tab_list: list[CaseTab] = []
-        for tab_type in tab_types:
+        for number, tab_type in enumerate(tab_types, start=1):
             tab = tab_type(deps)
             tab.record_changed.connect(self._reload_others)
             tab.status.connect(self.status)
-            self.tabs.addTab(tab, tab.title)
+            index = self.tabs.addTab(tab, tab.title)
             self.tab_list.append(tab)
+            # Ctrl+1 … Ctrl+7 (Alt+letter is taken by the caseload's fields and buttons).
+            go = QAction(f"Go to {tab.title}", self)
+            go.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            go.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))
+            self.addAction(go)
+            self.tabs.setTabToolTip(index, f"{tab.title} (Ctrl+{number})")
         self.tabs.currentChanged.connect(self._fill_if_stale)
         empty = QLabel("Choose a young person from the caseload to see their case.")
         empty.setWordWrap(True)

@@ -22,8 +22,7 @@ class _ListTab(CaseTab):
 
     def __init__(self, deps: Deps) -> None:
         super().__init__(deps)
-        name = self.title.replace("&", "")
-        self.table = RecordTable(name, self.columns)
+        self.table = RecordTable(self.title, self.columns)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -48,7 +47,7 @@ class _ListTab(CaseTab):
 
 
 class ScreeningsTab(_ListTab):
-    title = "&Screenings"
+    title = "Screenings"
     columns = ("Started", "Status", "Guide level", "Level chosen", "Why", "Rescreen due")
     empty = "No screenings recorded yet."
 
@@ -71,7 +70,7 @@ class ScreeningsTab(_ListTab):
 
 
 class MissingTab(_ListTab):
-    title = "&Missing episodes"
+    title = "Missing episodes"
     columns = ("Went missing", "Came back", "Police risk", "Status", "Return interview")
     empty = "No missing episodes recorded."
 
@@ -94,7 +93,7 @@ class MissingTab(_ListTab):
 
 
 class TimelineTab(_ListTab):
-    title = "&Timeline"
+    title = "Timeline"
     columns = ("When", "What", "Details")
     empty = "Nothing recorded yet."
 

@@ -113,7 +113,7 @@ def overview_html(case: CaseFile, today: date) -> str:
 
 
 class OverviewTab(CaseTab):
-    title = "&Overview"
+    title = "Overview"
 
     def __init__(self, deps: Deps) -> None:
         super().__init__(deps)
@@ -122,7 +122,7 @@ class OverviewTab(CaseTab):
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        scroll = QScrollArea()
+        scroll = named(QScrollArea(), "Case overview")
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.text)
         layout = QVBoxLayout(self)

@@ -24,7 +24,7 @@ class RecordTable(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(True)
         self.verticalHeader().hide()
-        header = self.horizontalHeader()
+        header = named(self.horizontalHeader(), f"{name} columns")
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
 
