@@ -3,6 +3,7 @@ a refusal keeps the edit and says why."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 from pytestqt.qtbot import QtBot
@@ -10,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from hubdesk.errors import DomainError
 from hubdesk.services import Services
 from hubdesk.views.autosave import DELAY_MS, Autosave, RecordId
+from hubdesk.views.qt import QObject, is_alive
 from hubdesk.views.tasks import Tasks
 
 
@@ -77,3 +79,21 @@ def test_a_refused_save_says_why_and_stays_pending(qtbot: QtBot) -> None:
     ]
     assert autosave.pending
     assert not autosave.flush()
+
+
+def test_a_save_finishing_after_its_editor_closed_is_dropped_quietly(qtbot: QtBot) -> None:
+    tasks = Tasks()
+    editor = QObject()
+    release = threading.Event()
+
+    def snapshot():  # type: ignore[no-untyped-def]
+        return lambda: release.wait(5)
+
+    autosave = Autosave(tasks, snapshot, editor)
+    autosave.changed()
+    qtbot.waitUntil(lambda: autosave.pending and not autosave._timer.isActive(), timeout=3000)
+    editor.deleteLater()
+    qtbot.waitUntil(lambda: not is_alive(autosave), timeout=3000)
+    release.set()
+    assert tasks.wait_idle()
+    qtbot.wait(50)  # the result is delivered to a deleted Autosave: nothing raises

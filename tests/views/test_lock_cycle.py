@@ -89,3 +89,52 @@ def test_a_wrong_passphrase_is_shown_in_words_and_the_form_comes_back(
     finally:
         desktop.close_vault()
         QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]
+
+
+def test_unlocking_returns_to_the_same_case_tab_note_and_cursor(
+    qtbot: QtBot, services: Services, vault: Vault, vault_dir: Path
+) -> None:
+    from hubdesk.views.note_editor import DraftNoteEditor
+    from hubdesk.views.notes_tab import NotesTab
+
+    services.cases.add(given_name="Aled", family_name="Price")
+    pid = services.cases.add(given_name="Seren", family_name="Lloyd")
+    vault.close()
+    desktop = make_desktop(qtbot, vault_dir)
+    try:
+        unlock(qtbot, desktop)
+        window = desktop.window
+        assert window is not None
+        window.caseload.select_case(pid)
+        window.case_view.show_case(pid)
+        notes = window.case_view.tab_of(NotesTab)
+        assert isinstance(notes, NotesTab)
+        window.case_view.tabs.setCurrentWidget(notes)
+        notes.new_note()
+        editor = notes.pane
+        assert isinstance(editor, DraftNoteEditor)
+        qtbot.keyClicks(editor.narrative, "Seren talked about the weekend at her nan's.")
+        cursor = editor.narrative.textCursor()
+        cursor.setPosition(5)
+        editor.narrative.setTextCursor(cursor)
+        editor.narrative.setFocus()
+
+        desktop.lock()  # what Ctrl+L and the idle timer do
+        assert desktop.vault is None
+        assert "talked" not in repr(desktop.saved_view)  # the place, never the text
+        unlock(qtbot, desktop)
+
+        window = desktop.window
+        assert window is not None
+        assert window.case_view.young_person_id == pid
+        assert window.caseload.chosen_id == pid
+        notes = window.case_view.tab_of(NotesTab)
+        assert window.case_view.tabs.currentWidget() is notes
+        assert isinstance(notes, NotesTab)
+        editor = notes.pane
+        assert isinstance(editor, DraftNoteEditor)
+        assert editor.narrative.toPlainText() == "Seren talked about the weekend at her nan's."
+        assert editor.narrative.textCursor().position() == 5
+    finally:
+        desktop.close_vault()
+        QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]

@@ -25,8 +25,9 @@ from typing import Any
 
 from hubdesk.errors import HubDeskError
 from hubdesk.timeutil import LONDON
-from hubdesk.views.qt import QObject, QTimer, Signal
+from hubdesk.views.qt import QObject, QTimer, Signal, is_alive
 from hubdesk.views.tasks import Tasks
+from hubdesk.views.widgets import problem_words
 
 #: Quiet time after the last keystroke before saving; well inside the 1 s promise, and long
 #: enough that a practitioner typing steadily causes a save per pause, not per key.
@@ -96,21 +97,23 @@ class Autosave(QObject):
         self._tasks.write(write, self._done, self._failed)
 
     def _done(self, value: Any) -> None:
+        if not is_alive(self):  # the editor closed while its last save was running
+            return
         self._in_flight -= 1
         self.last_problem = None
         self.status_changed.emit(f"Saved at {datetime.now(LONDON):%H:%M}")
         self.saved.emit(value)
 
     def _failed(self, exc: BaseException) -> None:
+        if not is_alive(self):
+            problem_words(exc)  # an unexpected failure still leaves its crash report
+            return
         self._in_flight -= 1
         if isinstance(exc, HubDeskError):
             self._refused(exc)
             return
-        import sys
-
-        sys.excepthook(type(exc), exc, exc.__traceback__)
         self._pending = True
-        self.last_problem = "Not saved: HubDesk met a problem it did not expect."
+        self.last_problem = f"Not saved: {problem_words(exc)}"
         self.status_changed.emit(self.last_problem + " Your text is still here.")
 
     def _refused(self, exc: HubDeskError) -> None:

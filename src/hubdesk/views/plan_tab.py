@@ -58,7 +58,7 @@ class PlanTab(CaseTab):
         self.start_text = QLabel()
         self.start_text.setWordWrap(True)
         self.start_button = named(
-            QPushButton("&Start My Safety Plan"),
+            QPushButton("Start My Safet&y Plan"),
             "Start My Safety Plan",
             "Begin the plan, written with the young person in their own words",
         )

@@ -70,6 +70,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid as is_alive
 
 __all__ = [
     "QAbstractButton",
@@ -136,4 +137,5 @@ __all__ = [
     "QWidget",
     "Qt",
     "Signal",
+    "is_alive",
 ]
