@@ -179,8 +179,9 @@ class Desktop:
 
         if self.window is None:
             return
-        geometry = bytes(self.window.saveGeometry().toBase64().data()).decode()
-        self.settings = self.settings.model_copy(update={"window_geometry": geometry})
+        # One Settings object is shared with the window's screens (large type is changed
+        # there), so it is updated in place, never replaced behind their backs.
+        self.settings.window_geometry = bytes(self.window.saveGeometry().toBase64().data()).decode()
         _save_quietly(save_settings, self.settings)
 
     def lock(self) -> None:

@@ -138,3 +138,58 @@ def test_unlocking_returns_to_the_same_case_tab_note_and_cursor(
     finally:
         desktop.close_vault()
         QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]
+
+
+def test_the_window_size_is_kept_across_a_lock_and_a_restart(
+    qtbot: QtBot, vault: Vault, vault_dir: Path
+) -> None:
+    from hubdesk.settings import load_settings
+
+    vault.close()
+    desktop = make_desktop(qtbot, vault_dir)
+    try:
+        unlock(qtbot, desktop)
+        assert desktop.window is not None
+        desktop.window.resize(900, 555)  # the offscreen screen is 800x600: height is what fits
+        desktop.lock()
+        assert load_settings()[0].window_geometry  # written to the settings file
+        unlock(qtbot, desktop)
+        assert desktop.window is not None
+        assert desktop.window.size().height() == 555
+    finally:
+        desktop.close_vault()
+        QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]
+    restarted = make_desktop(qtbot, vault_dir)
+    restarted.settings = load_settings()[0]
+    try:
+        unlock(qtbot, restarted)
+        assert restarted.window is not None
+        assert restarted.window.size().height() == 555
+    finally:
+        restarted.close_vault()
+        QApplication.instance().removeEventFilter(restarted.idle)  # type: ignore[union-attr]
+
+
+def test_closing_the_window_straight_after_typing_keeps_the_text(
+    qtbot: QtBot, services: Services
+) -> None:
+    from hubdesk.views.case_tab import Deps
+    from hubdesk.views.main_window import MainWindow
+    from hubdesk.views.note_editor import DraftNoteEditor
+    from hubdesk.views.notes_tab import NotesTab
+    from hubdesk.views.tasks import Tasks
+
+    pid = services.cases.add(given_name="Seren", family_name="Lloyd")
+    window = MainWindow(Deps(services, Tasks(), Settings()), "Test Practitioner")
+    window.show()
+    window.case_view.show_case(pid)
+    notes = window.case_view.tab_of(NotesTab)
+    assert isinstance(notes, NotesTab)
+    window.case_view.tabs.setCurrentWidget(notes)
+    notes.new_note()
+    assert isinstance(notes.pane, DraftNoteEditor)
+    qtbot.keyClicks(notes.pane.narrative, "Closed the lid straight after typing this.")
+    window.close()  # well inside the autosave's quiet time
+    assert [n.narrative for n in services.cases.case_file(pid).notes] == [
+        "Closed the lid straight after typing this."
+    ]
