@@ -3,6 +3,8 @@ caseload back."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -21,13 +23,19 @@ def unlock(qtbot: QtBot, desktop: Desktop) -> None:
     qtbot.waitUntil(lambda: desktop.window is not None, timeout=5000)
 
 
-def make_desktop(qtbot: QtBot, vault_dir: Path, idle_minutes: int = 5) -> Desktop:
+@contextmanager
+def running(qtbot: QtBot, vault_dir: Path, settings: Settings | None = None) -> Iterator[Desktop]:
+    """A started Desktop on the vault, its vault closed and idle watcher removed afterwards."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    desktop = Desktop(app, vault_dir, Settings(idle_lock_minutes=idle_minutes))
+    desktop = Desktop(app, vault_dir, settings or Settings())
     qtbot.addWidget(desktop.unlock)
     desktop.start()
-    return desktop
+    try:
+        yield desktop
+    finally:
+        desktop.close_vault()
+        app.removeEventFilter(desktop.idle)
 
 
 def test_ctrl_l_locks_and_the_passphrase_brings_the_caseload_back(
@@ -35,8 +43,7 @@ def test_ctrl_l_locks_and_the_passphrase_brings_the_caseload_back(
 ) -> None:
     services.cases.add(given_name="Seren", family_name="Lloyd")
     vault.close()
-    desktop = make_desktop(qtbot, vault_dir)
-    try:
+    with running(qtbot, vault_dir) as desktop:
         unlock(qtbot, desktop)
         window = desktop.window
         assert window is not None
@@ -54,31 +61,23 @@ def test_ctrl_l_locks_and_the_passphrase_brings_the_caseload_back(
         unlock(qtbot, desktop)
         assert desktop.window is not None
         assert desktop.window.caseload.model.rowCount() == 1
-    finally:
-        desktop.close_vault()
-        QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]
 
 
 def test_idle_locks_by_itself(qtbot: QtBot, vault: Vault, vault_dir: Path) -> None:
     vault.close()
-    desktop = make_desktop(qtbot, vault_dir)
-    try:
+    with running(qtbot, vault_dir) as desktop:
         unlock(qtbot, desktop)
         desktop.idle.set_timeout(150)  # minutes in real use; milliseconds here
         desktop.idle.start()
         qtbot.waitUntil(lambda: desktop.vault is None, timeout=3000)
         assert desktop.unlock.isVisible()
-    finally:
-        desktop.close_vault()
-        QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]
 
 
 def test_a_wrong_passphrase_is_shown_in_words_and_the_form_comes_back(
     qtbot: QtBot, vault: Vault, vault_dir: Path
 ) -> None:
     vault.close()
-    desktop = make_desktop(qtbot, vault_dir)
-    try:
+    with running(qtbot, vault_dir) as desktop:
         qtbot.keyClicks(desktop.unlock.passphrase, "not the passphrase")
         qtbot.keyClick(desktop.unlock.passphrase, Qt.Key.Key_Return)
         assert not desktop.unlock.passphrase.isEnabled()  # busy while the key is derived
@@ -86,9 +85,6 @@ def test_a_wrong_passphrase_is_shown_in_words_and_the_form_comes_back(
         assert desktop.unlock.message.text() == "That passphrase does not open this vault."
         assert desktop.vault is None
         assert desktop.window is None
-    finally:
-        desktop.close_vault()
-        QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]
 
 
 def test_unlocking_returns_to_the_same_case_tab_note_and_cursor(
@@ -100,8 +96,7 @@ def test_unlocking_returns_to_the_same_case_tab_note_and_cursor(
     services.cases.add(given_name="Aled", family_name="Price")
     pid = services.cases.add(given_name="Seren", family_name="Lloyd")
     vault.close()
-    desktop = make_desktop(qtbot, vault_dir)
-    try:
+    with running(qtbot, vault_dir) as desktop:
         unlock(qtbot, desktop)
         window = desktop.window
         assert window is not None
@@ -135,9 +130,6 @@ def test_unlocking_returns_to_the_same_case_tab_note_and_cursor(
         assert isinstance(editor, DraftNoteEditor)
         assert editor.narrative.toPlainText() == "Seren talked about the weekend at her nan's."
         assert editor.narrative.textCursor().position() == 5
-    finally:
-        desktop.close_vault()
-        QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]
 
 
 def test_the_window_size_is_kept_across_a_lock_and_a_restart(
@@ -146,8 +138,7 @@ def test_the_window_size_is_kept_across_a_lock_and_a_restart(
     from hubdesk.settings import load_settings
 
     vault.close()
-    desktop = make_desktop(qtbot, vault_dir)
-    try:
+    with running(qtbot, vault_dir) as desktop:
         unlock(qtbot, desktop)
         assert desktop.window is not None
         desktop.window.resize(900, 555)  # the offscreen screen is 800x600: height is what fits
@@ -156,18 +147,10 @@ def test_the_window_size_is_kept_across_a_lock_and_a_restart(
         unlock(qtbot, desktop)
         assert desktop.window is not None
         assert desktop.window.size().height() == 555
-    finally:
-        desktop.close_vault()
-        QApplication.instance().removeEventFilter(desktop.idle)  # type: ignore[union-attr]
-    restarted = make_desktop(qtbot, vault_dir)
-    restarted.settings = load_settings()[0]
-    try:
+    with running(qtbot, vault_dir, load_settings()[0]) as restarted:
         unlock(qtbot, restarted)
         assert restarted.window is not None
         assert restarted.window.size().height() == 555
-    finally:
-        restarted.close_vault()
-        QApplication.instance().removeEventFilter(restarted.idle)  # type: ignore[union-attr]
 
 
 def test_closing_the_window_straight_after_typing_keeps_the_text(
