@@ -58,13 +58,22 @@ class Desktop:
     returned to the same place.
     """
 
-    def __init__(self, app: QApplication, vault_dir: Path, settings: Settings) -> None:
+    def __init__(
+        self,
+        app: QApplication,
+        vault_dir: Path,
+        settings: Settings,
+        *,
+        remember_settings: bool = True,
+    ) -> None:
         from hubdesk.views.idle import IdleWatcher
         from hubdesk.views.tasks import Tasks
 
         self.app = app
         self.vault_dir = vault_dir
         self.settings = settings
+        #: False for gui-smoke: rendering screens must not change the user's settings file.
+        self.remember_settings = remember_settings
         self.vault: Vault | None = None
         self.window: MainWindow | None = None
         self.saved_view: ViewState | None = None
@@ -75,6 +84,7 @@ class Desktop:
         self.create: CreateVaultScreen | None = None
         self.idle = IdleWatcher(settings.idle_lock_minutes * 60_000)
         self.idle.idle.connect(self.lock)
+        self.idle.lock_key.connect(self.lock)  # Ctrl+L in a dialog or another HubDesk window
         app.installEventFilter(self.idle)
 
     def start(self) -> None:
@@ -163,16 +173,19 @@ class Desktop:
         from hubdesk.settings import save_settings
         from hubdesk.views.settings_dialog import edit_settings
 
-        if self.window is None:
+        window = self.window
+        if window is None:
             return
-        changed = edit_settings(self.window, self.settings)
-        if changed is None:
+        changed = edit_settings(window, self.settings)
+        if changed is None or self.window is not window:  # cancelled, or locked meanwhile
             return
-        self.settings = changed
-        self.window.deps.settings = changed
-        self.idle.set_timeout(changed.idle_lock_minutes * 60_000)
-        _save_quietly(save_settings, changed)
-        self.window.case_view.reload()
+        # One Settings object is shared with every screen: change it in place.
+        for name in type(changed).model_fields:
+            setattr(self.settings, name, getattr(changed, name))
+        self.idle.set_timeout(self.settings.idle_lock_minutes * 60_000)
+        if self.remember_settings:
+            _save_quietly(save_settings, self.settings)
+        window.apply_settings()
 
     def _remember_geometry(self) -> None:
         from hubdesk.settings import save_settings
@@ -182,23 +195,31 @@ class Desktop:
         # One Settings object is shared with the window's screens (large type is changed
         # there), so it is updated in place, never replaced behind their backs.
         self.settings.window_geometry = bytes(self.window.saveGeometry().toBase64().data()).decode()
-        _save_quietly(save_settings, self.settings)
+        if self.remember_settings:
+            _save_quietly(save_settings, self.settings)
 
     def lock(self) -> None:
         """Save, remember the place, close the vault and drop the key; ask again."""
         self.idle.stop()
+        window = self.window
+        if window is not None:
+            window.close_dialogs()  # their typed text is kept as drafts first
+            window.flush()
+            self.tasks.wait_idle(-1)
+            QApplication.processEvents()  # deliver finished saves while their screens exist
+            # The place is read before the unlock screen takes the focus away.
+            self.saved_view = window.view_state()
         self.unlock.reset("HubDesk locked itself to keep the records safe.")
         self.unlock.show()  # before the window closes, so the app never has no window
-        if self.window is not None:
-            self.window.flush()
-            self.saved_view = self.window.view_state()
-            self.window.close()  # closing saves the geometry
-            self.window.deleteLater()
+        if window is not None:
+            window.close()  # closing saves the geometry
+            window.deleteLater()
             self.window = None
         self.close_vault()
 
     def close_vault(self) -> None:
-        self.tasks.wait_idle()
+        """Close the vault once every queued write has finished (a write holds the key)."""
+        self.tasks.wait_idle(-1)
         if self.vault is not None:
             self.vault.close()
             self.vault = None
@@ -297,7 +318,7 @@ def _render(out: Path, vault_dir: Path, passphrase: bytearray) -> list[Path]:
 
     app = QApplication.instance() or QApplication(["hubdesk-gui-smoke"])
     assert isinstance(app, QApplication)
-    desktop = Desktop(app, vault_dir, Settings(idle_lock_minutes=60))
+    desktop = Desktop(app, vault_dir, Settings(idle_lock_minutes=60), remember_settings=False)
     shots = _Shots(app, out)
     try:
         shots.grab(desktop.unlock, "unlock", (460, 240))

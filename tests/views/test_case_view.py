@@ -115,3 +115,19 @@ def test_ctrl_and_a_number_moves_between_tabs(qtbot: QtBot, services: Services) 
     qtbot.keyClick(view.tabs, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     assert view.tabs.currentWidget() is view.tab_of(TimelineTab)
     assert view.tabs.tabToolTip(3) == "Timeline (Ctrl+4)"
+
+
+def test_tab_leaves_a_record_table_instead_of_cycling_its_cells(
+    qtbot: QtBot, services: Services
+) -> None:
+    from tests.views.a11y import activate
+
+    pid = _case(services)
+    view = _view(qtbot, services)
+    view.show_case(pid)
+    timeline = view.tab_of(TimelineTab)
+    view.tabs.setCurrentWidget(timeline)
+    activate(qtbot, view)
+    timeline.table.setFocus()  # type: ignore[attr-defined]
+    qtbot.keyClick(timeline.table, Qt.Key.Key_Tab)  # type: ignore[attr-defined]
+    assert not timeline.table.hasFocus()  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from hubdesk import cli
+from hubdesk.settings import Settings, load_settings, save_settings
 from hubdesk.store.vault import Vault
 from tests.conftest import PASSPHRASE
 
@@ -17,7 +18,10 @@ def test_gui_smoke_on_a_temporary_demo_vault(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "shots"
+    save_settings(Settings(idle_lock_minutes=3))
     assert cli.main(["gui-smoke", "--out", str(out)]) == 0
+    kept, _ = load_settings()
+    assert (kept.idle_lock_minutes, kept.window_geometry) == (3, None)  # left as they were
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
         f"{screen}.png"

@@ -176,3 +176,28 @@ def test_closing_the_window_straight_after_typing_keeps_the_text(
     assert [n.narrative for n in services.cases.case_file(pid).notes] == [
         "Closed the lid straight after typing this."
     ]
+
+
+def test_ctrl_l_works_from_a_dialog_and_a_lock_during_settings_is_clean(
+    qtbot: QtBot, vault: Vault, vault_dir: Path
+) -> None:
+    from hubdesk.views.qt import QTimer
+    from tests.views.a11y import activate
+
+    vault.close()
+    with running(qtbot, vault_dir) as desktop:
+        unlock(qtbot, desktop)
+        assert desktop.window is not None
+        desktop.window.caseload.new_young_person()
+        dialog = desktop.window.caseload.new_case_dialog
+        assert dialog is not None
+        activate(qtbot, dialog)
+        qtbot.keyClick(dialog, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        assert desktop.vault is None
+        assert desktop.unlock.isVisible()
+
+        unlock(qtbot, desktop)
+        QTimer.singleShot(200, desktop.lock)  # the idle lock, while Settings is open (modal)
+        desktop.edit_settings()
+        assert desktop.window is None
+        assert desktop.vault is None

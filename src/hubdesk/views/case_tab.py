@@ -54,6 +54,11 @@ class CaseTab(QWidget):
         editors have nothing to save."""
         return True
 
+    def settings_changed(self) -> None:
+        """The practitioner changed a setting (File → Settings). Tabs read settings when they
+        show a case, and the case view shows it again next; a tab that holds a setting in a
+        widget of its own (large type) updates it here."""
+
     def view_state(self) -> ViewState:
         """Where the practitioner is in this tab (see :data:`ViewState`)."""
         return {}

@@ -97,6 +97,11 @@ class CaseView(QWidget):
         if self.case is not None:
             self._reload_except(None)
 
+    def apply_settings(self) -> None:
+        for tab in self.tab_list:
+            tab.settings_changed()
+        self.reload()
+
     def clear(self) -> None:
         self.case = None
         self.pages.setCurrentIndex(0)

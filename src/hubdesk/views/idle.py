@@ -3,11 +3,15 @@
 An application-wide event filter restarts one single-shot timer on every input event; when the
 timer runs out, ``idle`` is emitted. What locking means (autosave, close the vault, drop the
 key, show the unlock screen) is the app's business, not this watcher's.
+
+The same filter hears Ctrl+L wherever it is pressed. The main window's Lock action handles it
+in the window itself; a window-modal dialog blocks that shortcut, so there the key press
+reaches this filter instead and ``lock_key`` is emitted.
 """
 
 from __future__ import annotations
 
-from hubdesk.views.qt import QEvent, QObject, QTimer, Signal
+from hubdesk.views.qt import QEvent, QKeyEvent, QKeySequence, QObject, QTimer, Signal
 
 _INPUT = {
     QEvent.Type.KeyPress,
@@ -18,8 +22,12 @@ _INPUT = {
 }
 
 
+LOCK_KEY = QKeySequence("Ctrl+L")
+
+
 class IdleWatcher(QObject):
     idle = Signal()
+    lock_key = Signal()
 
     def __init__(self, timeout_ms: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +50,15 @@ class IdleWatcher(QObject):
         return self._timer.isActive()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _INPUT and self._timer.isActive():
-            self._timer.start()
+        if event.type() not in _INPUT or not self._timer.isActive():
+            return False  # locked already: the unlock screen takes its keys as they are
+        self._timer.start()
+        if isinstance(event, QKeyEvent) and _is_lock_key(event):
+            self.lock_key.emit()
+            return True
         return False
+
+
+def _is_lock_key(event: QKeyEvent) -> bool:
+    pressed = QKeySequence(event.keyCombination())
+    return pressed.matches(LOCK_KEY) == QKeySequence.SequenceMatch.ExactMatch

@@ -17,6 +17,7 @@ from hubdesk.views.plan_tab import PlanTab
 from hubdesk.views.qt import (
     QAction,
     QCloseEvent,
+    QDialog,
     QKeySequence,
     QLabel,
     QMainWindow,
@@ -127,6 +128,22 @@ class MainWindow(QMainWindow):
     def flush(self) -> bool:
         """Save everything typed (open contextual plans too); True when it is all saved."""
         return all([self.case_view.flush(), *(d.flush() for d in self.context_plans)])
+
+    def apply_settings(self) -> None:
+        self.case_view.apply_settings()
+
+    def close_dialogs(self) -> None:
+        """Before a lock: dialogs keep what was typed in them as drafts (or are simply
+        cancelled when they hold nothing typed); contextual plan windows are saved by
+        :meth:`flush` and go with the window."""
+        for dialog in self.findChildren(QDialog):
+            if not dialog.isVisible() or dialog in self.context_plans:
+                continue
+            keep = getattr(dialog, "keep_and_close", None)
+            if callable(keep):
+                keep()
+            else:
+                dialog.reject()
 
     def view_state(self) -> ViewState:
         return {"case_view": self.case_view.view_state(), "splitter": self.splitter.sizes()}

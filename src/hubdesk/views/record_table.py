@@ -23,6 +23,7 @@ class RecordTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(True)
+        self.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move within it
         self.verticalHeader().hide()
         header = named(self.horizontalHeader(), f"{name} columns")
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
