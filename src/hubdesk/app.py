@@ -354,7 +354,7 @@ def _render_main(shots: _Shots, window: MainWindow) -> None:
     """The caseload, then one young person's case tab by tab (the case with the most to show:
     a plan with several versions, contexts, notes)."""
     from hubdesk.views.contexts_tab import ContextsTab
-    from hubdesk.views.history_tabs import TimelineTab
+    from hubdesk.views.history_tabs import MissingTab, ScreeningsTab, TimelineTab
     from hubdesk.views.notes_tab import NotesTab
     from hubdesk.views.plan_tab import PlanTab
     from hubdesk.views.qt import QFont
@@ -378,13 +378,16 @@ def _render_main(shots: _Shots, window: MainWindow) -> None:
     shots.grab(window, "case-overview")
     view = window.case_view
     for tab_type, name in (
+        (ScreeningsTab, "screenings"),
         (PlanTab, "plan-editor"),
         (NotesTab, "notes"),
         (ContextsTab, "contexts"),
+        (MissingTab, "missing-episodes"),
         (TimelineTab, "timeline"),
     ):
         view.tabs.setCurrentWidget(view.tab_of(tab_type))
         shots.grab(window, name)
+    _render_dialogs(shots, window)
     plan_tab = view.tab_of(PlanTab)
     assert isinstance(plan_tab, PlanTab)
     view.tabs.setCurrentWidget(plan_tab)
@@ -406,3 +409,36 @@ def _render_main(shots: _Shots, window: MainWindow) -> None:
         big.close()
     finally:
         shots.app.setFont(font)
+
+
+def _render_dialogs(shots: _Shots, window: MainWindow) -> None:
+    """The dialogs a practitioner meets: a new young person, linking a context, a contextual
+    plan, and the settings."""
+    from hubdesk.views.context_plan_dialog import open_context_plan
+    from hubdesk.views.contexts_tab import ContextsTab
+    from hubdesk.views.settings_dialog import SettingsDialog
+
+    window.caseload.new_young_person()
+    if window.caseload.new_case_dialog is not None:
+        shots.grab(window.caseload.new_case_dialog, "new-young-person", (520, 360))
+        window.caseload.new_case_dialog.reject()
+    contexts = window.case_view.tab_of(ContextsTab)
+    assert isinstance(contexts, ContextsTab)
+    contexts.link_context()
+    if contexts.dialog is not None:
+        shots.grab(contexts.dialog, "link-context", (620, 560))
+        contexts.dialog.reject()
+    # Only a context that has a plan already: rendering must not write to the vault.
+    plans = window.deps.services.plans
+    with_plan = next(
+        (c.id for c in window.deps.services.contexts.all() if plans.for_context(c.id)), None
+    )
+    if with_plan is not None:
+        plan = open_context_plan(window.deps, with_plan, window)
+        shots.app.processEvents()
+        window.deps.tasks.wait_idle()
+        shots.app.processEvents()
+        shots.grab(plan, "contextual-plan", (1000, 700))
+        plan.flush()
+        plan.hide()
+    shots.grab(SettingsDialog(window.deps.settings, window), "settings", (520, 320))

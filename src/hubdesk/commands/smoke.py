@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from hubdesk.commands.common import read_passphrase
@@ -12,6 +13,12 @@ def cmd_gui_smoke(args: argparse.Namespace) -> int:
     from hubdesk.app import gui_smoke
 
     given = getattr(args, "vault", None)
+    if given:
+        print(
+            "Warning: the pictures will show the records in this vault, unencrypted. Keep "
+            f"{args.out} as safe as the records themselves and delete it when done.",
+            file=sys.stderr,
+        )
     passphrase = read_passphrase("Vault passphrase: ") if given else None
     files = gui_smoke(Path(args.out), Path(given) if given else None, passphrase)
     for path in files:
