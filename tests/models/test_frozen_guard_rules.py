@@ -41,7 +41,7 @@ FAKER_SEED = 4117
 
 SUBMITTED_MESSAGE = (
     "This plan version is submitted, so it cannot be edited. "
-    "It can be changed once a team lead has approved or returned it."
+    "Edit the plan to start a new draft version instead."
 )
 
 

@@ -1,4 +1,5 @@
-"""Plan versions over time: no new draft while the team lead is deciding, a returned version
+"""Plan versions over time: editing a plan while the team lead is deciding starts a new draft
+and leaves the submitted version waiting (one version waits at a time), a returned version
 gives way to the draft that puts it right, and only one version of a plan is ever active."""
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ NOW = datetime(2025, 7, 1, 10, 30, tzinfo=UTC)
 FAKER_SEED = 7373
 REVIEW = date(2025, 9, 30)
 
-WAITING = (
-    "This plan is waiting for a team lead's decision; it can be changed once it is approved "
-    "or returned."
+STILL_WAITING = (
+    "Version 1 is still waiting for a team lead's decision; send this version once that one "
+    "is decided."
 )
 
 Event = tuple[str, str | None]
@@ -74,18 +75,128 @@ def approved_version(fixed: Services, plan_id: str, what: str = "Check in after 
 # --- waiting for the decision ------------------------------------------------------------
 
 
-def test_a_plan_waiting_for_a_decision_cannot_be_edited(
+def frozen_parts(vault: Vault, version_id: str) -> tuple[object, ...]:
+    """Everything a submitted version was sent with, its actions included."""
+    with vault.read() as session:
+        version = session.get(PlanVersion, version_id)
+        assert version is not None
+        actions = [
+            (a.id, a.what, a.owner, a.agency, a.by_when, a.deleted_at) for a in version.actions
+        ]
+        return (
+            version.status,
+            version.content,
+            version.review_date,
+            version.submitted_at,
+            version.version,
+            actions,
+        )
+
+
+def test_editing_a_plan_waiting_for_a_decision_starts_version_2_and_leaves_1_waiting(
+    fixed: Services, vault: Vault, pid: str
+) -> None:
+    plan_id = fixed.plans.create(young_person_id=pid)
+    first_id = submitted_version(fixed, plan_id)
+    sent = frozen_parts(vault, first_id)
+    seen = last_seq(vault)
+    second_id = fixed.plans.save_draft(plan_id, content={"code_word": "mango"})
+    assert version_ids(vault, plan_id) == [first_id, second_id]
+    assert statuses(vault, plan_id) == [P.SUBMITTED, P.DRAFT]
+    assert frozen_parts(vault, first_id) == sent
+    with vault.read() as session:
+        second = session.get(PlanVersion, second_id)
+        assert second is not None
+        assert (second.number, second.based_on_id, second.review_date) == (2, first_id, REVIEW)
+        assert second.content["code_word"] == "mango"
+        assert [(a.what, a.owner) for a in second.actions if a.deleted_at is None] == [
+            ("Check in after school", "Youth worker")
+        ]
+    # The new draft is created and saved; nothing is recorded against version 1.
+    assert events(vault, seen) == [("create", second_id), ("update", second_id)]
+    assert fixed.verify_audit().ok
+
+
+def test_version_2_cannot_be_sent_while_version_1_waits(
+    fixed: Services, vault: Vault, pid: str
+) -> None:
+    plan_id = fixed.plans.create(young_person_id=pid)
+    first_id = submitted_version(fixed, plan_id)
+    second_id = fixed.plans.save_draft(plan_id, content={"code_word": "mango"})
+    seen = last_seq(vault)
+    with pytest.raises(DomainError) as caught:
+        fixed.plans.submit(second_id)
+    assert caught.value.message == STILL_WAITING
+    assert statuses(vault, plan_id) == [P.SUBMITTED, P.DRAFT]
+    assert events(vault, seen) == []
+    again = fixed.plans.save_draft(plan_id, content={"code_word": "kiwi"})
+    assert again == second_id  # further edits go into the same draft
+    assert version_ids(vault, plan_id) == [first_id, second_id]
+
+
+def test_once_version_1_is_approved_version_2_can_be_sent(
+    fixed: Services, vault: Vault, pid: str
+) -> None:
+    plan_id = fixed.plans.create(young_person_id=pid)
+    first_id = submitted_version(fixed, plan_id)
+    second_id = fixed.plans.save_draft(plan_id, content={"code_word": "mango"})
+    seen = last_seq(vault)
+    fixed.plans.record_decision(first_id, approved=True, decided_by="Team lead")
+    assert statuses(vault, plan_id) == [P.APPROVED, P.DRAFT]
+    fixed.plans.submit(second_id)
+    assert statuses(vault, plan_id) == [P.APPROVED, P.SUBMITTED]
+    assert events(vault, seen) == [("approve", first_id), ("submit", second_id)]
+
+
+def test_once_version_1_is_returned_the_draft_takes_its_place_and_can_be_sent(
+    fixed: Services, vault: Vault, pid: str
+) -> None:
+    plan_id = fixed.plans.create(young_person_id=pid)
+    first_id = submitted_version(fixed, plan_id)
+    second_id = fixed.plans.save_draft(plan_id, content={"code_word": "mango"})
+    seen = last_seq(vault)
+    fixed.plans.record_decision(
+        first_id, approved=False, decided_by="Team lead", note="Add who meets her at the bus."
+    )
+    # The draft started while it waited already puts the returned version right.
+    assert statuses(vault, plan_id) == [P.SUPERSEDED, P.DRAFT]
+    fixed.plans.submit(second_id)
+    assert statuses(vault, plan_id) == [P.SUPERSEDED, P.SUBMITTED]
+    assert events(vault, seen) == [
+        ("return", first_id),
+        ("superseded", first_id),
+        ("submit", second_id),
+    ]
+    with vault.read() as session:
+        first = session.get(PlanVersion, first_id)
+        assert first is not None
+        assert first.decision_note == "Add who meets her at the bus."
+    assert fixed.verify_audit().ok
+
+
+def test_a_return_with_no_draft_started_leaves_the_version_returned(
     fixed: Services, vault: Vault, pid: str
 ) -> None:
     plan_id = fixed.plans.create(young_person_id=pid)
     first_id = submitted_version(fixed, plan_id)
     seen = last_seq(vault)
-    with pytest.raises(DomainError) as caught:
-        fixed.plans.save_draft(plan_id, content={"code_word": "mango"})
-    assert caught.value.message == WAITING
-    assert version_ids(vault, plan_id) == [first_id]
-    assert statuses(vault, plan_id) == [P.SUBMITTED]
-    assert events(vault, seen) == []
+    fixed.plans.record_decision(first_id, approved=False, decided_by="Lead", note="Say more.")
+    assert statuses(vault, plan_id) == [P.RETURNED]
+    assert events(vault, seen) == [("return", first_id)]
+
+
+def test_the_draft_is_left_alone_when_version_1_becomes_active(
+    fixed: Services, vault: Vault, pid: str
+) -> None:
+    plan_id = fixed.plans.create(young_person_id=pid)
+    first_id = submitted_version(fixed, plan_id)
+    second_id = fixed.plans.save_draft(plan_id, content={"code_word": "mango"})
+    fixed.plans.record_decision(first_id, approved=True, decided_by="Team lead")
+    seen = last_seq(vault)
+    fixed.plans.move(first_id, P.ACTIVE)
+    assert statuses(vault, plan_id) == [P.ACTIVE, P.DRAFT]
+    assert events(vault, seen) == [("active", first_id)]
+    assert fixed.plans.save_draft(plan_id, content={"code_word": "kiwi"}) == second_id
 
 
 def test_once_approved_the_plan_can_be_edited_again(

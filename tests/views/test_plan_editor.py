@@ -57,7 +57,8 @@ def later(services: Services, days: int = 30) -> str:
     return format_date(services.plans.today() + timedelta(days=days))
 
 
-def approved_plan(services: Services, person: str) -> str:
+def submitted_plan(services: Services, person: str) -> str:
+    """A plan whose version 1 waits for a team lead's decision."""
     plan = services.plans.create(young_person_id=person)
     version = services.plans.save_draft(
         plan,
@@ -66,6 +67,12 @@ def approved_plan(services: Services, person: str) -> str:
         actions=[ActionInput("Meet after school on Thursdays", "Youth worker", "Youth service")],
     )
     services.plans.submit(version)
+    return plan
+
+
+def approved_plan(services: Services, person: str) -> str:
+    plan = submitted_plan(services, person)
+    version = versions(services, person)[0].id
     services.plans.record_decision(version, approved=True, decided_by="A Team Lead")
     return plan
 
@@ -105,7 +112,7 @@ def test_submit_without_an_action_or_review_date_says_why(
     assert not editor.form.texts["what_i_want"].isReadOnly()
 
 
-def test_with_an_action_and_a_review_date_submit_works_and_the_editor_goes_read_only(
+def test_with_an_action_and_a_review_date_submit_works_and_says_what_typing_will_do(
     qtbot: QtBot, deps: Deps, services: Services
 ) -> None:
     person = young_person(services)
@@ -120,12 +127,71 @@ def test_with_an_action_and_a_review_date_submit_works_and_the_editor_goes_read_
     latest = versions(services, person)[-1]
     assert latest.status is PlanVersionStatus.SUBMITTED
     assert [a.what for a in live_actions(latest)] == ["Walk to the bus stop with Ffion"]
-    assert "Waiting for a team lead's decision" in editor.banner.text()
-    assert editor.form.texts["what_i_want"].isReadOnly()
-    assert not editor.form.action_rows.add_button.isEnabled()
-    assert not editor.submit_button.isEnabled()
-    qtbot.keyClicks(editor.form.texts["what_i_want"], "more")
-    assert editor.form.texts["what_i_want"].text == ""
+    assert editor.submit_message.text() == "Sent for a team lead's decision."
+    assert "Version 1 is waiting for a team lead's decision" in editor.banner.text()
+    assert "starts version 2 as a draft" in editor.banner.text()
+    assert not editor.submit_button.isEnabled()  # nothing new to send yet
+    assert not editor.form.texts["what_i_want"].isReadOnly()
+    assert editor.form.action_rows.add_button.isEnabled()
+
+
+def test_typing_into_a_waiting_plan_starts_version_2_and_leaves_version_1_waiting(
+    qtbot: QtBot, deps: Deps, services: Services
+) -> None:
+    person = young_person(services)
+    editor = open_editor(qtbot, deps, submitted_plan(services, person))
+    [sent] = versions(services, person)
+    assert editor.version_line.text().startswith("<b>Version 1: Waiting for a team lead")
+    banner = editor.banner.text()
+    assert "Version 1 is waiting for a team lead's decision" in banner
+    assert "starts version 2 as a draft; version 1 stays as it was sent" in banner
+    assert editor.banner.isVisibleTo(editor)
+    with qtbot.waitSignal(editor.plan_state_changed, timeout=3000):
+        qtbot.keyClicks(editor.form.texts["what_i_will_do"], "Text my aunt")
+    first, second = versions(services, person)
+    assert (first.id, first.status, first.version) == (
+        sent.id,
+        PlanVersionStatus.SUBMITTED,
+        sent.version,
+    )
+    assert first.content == sent.content
+    assert "what_i_will_do" not in first.content or not first.content["what_i_will_do"]
+    assert [a.what for a in live_actions(first)] == ["Meet after school on Thursdays"]
+    assert (second.status, second.based_on_id) == (PlanVersionStatus.DRAFT, first.id)
+    assert second.content["what_i_will_do"] == "Text my aunt"
+    assert second.content["what_i_want"] == "To feel safe at the bus station"
+    assert [a.what for a in live_actions(second)] == ["Meet after school on Thursdays"]
+    assert editor.version_line.text() == "<b>Version 2 (draft), started from version 1</b>"
+    assert "Version 1 is still waiting for a team lead's decision" in editor.banner.text()
+    qtbot.keyClicks(editor.form.texts["what_i_will_do"], " after school")
+    assert editor.flush()
+    assert [v.status for v in versions(services, person)] == [
+        PlanVersionStatus.SUBMITTED,
+        PlanVersionStatus.DRAFT,
+    ]
+    assert content(services, person)["what_i_will_do"] == "Text my aunt after school"
+
+
+def test_sending_version_2_while_version_1_waits_says_why_not(
+    qtbot: QtBot, deps: Deps, services: Services
+) -> None:
+    person = young_person(services)
+    editor = open_editor(qtbot, deps, submitted_plan(services, person))
+    qtbot.keyClicks(editor.form.copies, "Ffion, her aunt")
+    qtbot.waitUntil(lambda: len(versions(services, person)) == 2, timeout=3000)
+    assert editor.submit_button.isEnabled()
+    with qtbot.assertNotEmitted(editor.plan_state_changed):
+        qtbot.mouseClick(editor.submit_button, CLICK)
+        qtbot.waitUntil(lambda: "still waiting" in editor.submit_message.text(), timeout=3000)
+    assert editor.submit_message.text() == (
+        "Version 1 is still waiting for a team lead's decision; send this version once that "
+        "one is decided."
+    )
+    assert [v.status for v in versions(services, person)] == [
+        PlanVersionStatus.SUBMITTED,
+        PlanVersionStatus.DRAFT,
+    ]
+    assert not editor.form.copies.isReadOnly()  # the draft can still be written
 
 
 def test_editing_an_approved_plan_starts_version_2_and_keeps_version_1(
@@ -443,7 +509,12 @@ def test_the_tab_reports_a_submit_and_lists_the_new_state(
     with qtbot.waitSignal(tab.record_changed, timeout=3000):
         qtbot.mouseClick(tab.editor.submit_button, CLICK)
     assert tab.versions.item(0).text().startswith("Version 1: Waiting for a team lead's decision")
-    assert tab.editor.form.texts["what_i_want"].isReadOnly()
+    assert "starts version 2 as a draft" in tab.editor.banner.text()
+    with qtbot.waitSignal(tab.record_changed, timeout=3000):  # the new draft is listed
+        qtbot.keyClicks(tab.editor.form.texts["what_i_want"], "To feel safe at home")
+    listed = [tab.versions.item(n).text() for n in range(tab.versions.count())]
+    assert listed[0] == "Version 2 (draft) (open)"
+    assert listed[1].startswith("Version 1: Waiting for a team lead's decision")
 
 
 def test_every_control_on_the_tab_has_a_name_and_takes_focus(

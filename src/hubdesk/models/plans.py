@@ -2,9 +2,8 @@
 (subject: a place, peer group, school or online space).
 
 A plan is an ordered list of versions. A version is editable only while it is a draft; once
-submitted it is frozen, and once the team lead has decided, changing the plan starts a new
-draft version. Actions belong to a version and freeze with it: none is added to, changed on or
-removed from a frozen version.
+submitted it is frozen, and changing the plan starts a new draft version. Actions belong to a
+version and freeze with it: none is added to, changed on or removed from a frozen version.
 """
 
 from __future__ import annotations
@@ -136,8 +135,6 @@ class PlanVersion(Record):
 
     @classmethod
     def frozen_advice(cls, status: object) -> str | None:
-        if status == PlanVersionStatus.SUBMITTED:
-            return "It can be changed once a team lead has approved or returned it."
         return "Edit the plan to start a new draft version instead."
 
     def move_to(self, target: PlanVersionStatus) -> None:

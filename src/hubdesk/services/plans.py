@@ -1,13 +1,15 @@
 """Safety plans and their versions.
 
-Only a draft version is edited. Editing a plan whose newest version is frozen (approved,
-returned, active, …) starts a new draft version copied from it, so what was submitted stays
-exactly as it was; a returned version is superseded by the new draft. While the newest version
-is submitted the plan waits for the team lead's decision and cannot be edited. Decisions
-(approve / return) are the team lead's: made on the hub and synced back;
+Only a draft version is edited. Editing a plan whose newest version is frozen (submitted,
+approved, returned, active, …) starts a new draft version copied from it, so what was
+submitted stays exactly as it was. A submitted version keeps waiting for the team lead's
+decision while the new draft is written; one version of a plan waits at a time, so the draft
+can be submitted once the earlier one is decided. A returned version is superseded by the
+draft that puts it right: the one started from it, or the one already started while it waited.
+Decisions (approve / return) are the team lead's: made on the hub and synced back;
 :meth:`PlanService.record_decision` is how a decision lands in the vault. When a version
-becomes active, every other live version of the plan is superseded, so a plan is never active
-twice over.
+becomes active, every other live version of the plan is superseded (a draft is not live and
+is left alone), so a plan is never active twice over.
 """
 
 from __future__ import annotations
@@ -59,6 +61,26 @@ def _index(session: Session, plan: SafetyPlan, version: PlanVersion) -> None:
     )
 
 
+def _waiting(plan: SafetyPlan, *, besides: PlanVersion) -> PlanVersion | None:
+    """Another version of the plan still waiting for a team lead's decision, if any."""
+    return next(
+        (
+            v
+            for v in plan.versions
+            if v.id != besides.id and v.status is PlanVersionStatus.SUBMITTED
+        ),
+        None,
+    )
+
+
+def _draft_from(version: PlanVersion) -> PlanVersion | None:
+    """The plan's draft, if it was started from ``version``."""
+    latest = version.plan.latest
+    if latest is None or latest.status is not PlanVersionStatus.DRAFT:
+        return None
+    return latest if latest.based_on_id == version.id else None
+
+
 class PlanService(ServiceBase):
     def create(
         self,
@@ -99,11 +121,7 @@ class PlanService(ServiceBase):
         assert latest is not None
         if not latest.is_frozen():
             return latest
-        if latest.status is PlanVersionStatus.SUBMITTED:
-            raise DomainError(
-                "This plan is waiting for a team lead's decision; it can be changed once it is "
-                "approved or returned."
-            )
+        # A submitted version is copied too; it stays submitted, waiting for the decision.
         draft = PlanVersion(
             plan_id=plan.id,
             number=latest.number + 1,
@@ -208,6 +226,13 @@ class PlanService(ServiceBase):
     def submit(self, version_id: str) -> None:
         with self.write() as session:
             version = self.get(session, PlanVersion, version_id)
+            if version.status is PlanVersionStatus.DRAFT:
+                waiting = _waiting(version.plan, besides=version)
+                if waiting is not None:
+                    raise DomainError(
+                        f"Version {waiting.number} is still waiting for a team lead's "
+                        "decision; send this version once that one is decided."
+                    )
             version.submit(self.actor.name, self.clock())
             self.audit(session, "submit", version)
 
@@ -223,6 +248,10 @@ class PlanService(ServiceBase):
             version.decided_by = decided_by
             version.decision_note = optional_text(note)
             self.audit(session, "approve" if approved else "return", version)
+            if not approved and _draft_from(version) is not None:
+                # Started while this version waited: the draft already puts it right.
+                version.move_to(PlanVersionStatus.SUPERSEDED)
+                self.audit(session, str(PlanVersionStatus.SUPERSEDED.value), version)
 
     def move(self, version_id: str, target: PlanVersionStatus) -> None:
         """Later lifecycle steps: signed, active, reviewed, superseded, closed."""

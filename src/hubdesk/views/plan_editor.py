@@ -2,10 +2,12 @@
 person (or, for a contextual plan, about a place or group), saved as it is typed.
 
 Which version is open and what can be done with it is always said in words above the form.
-Only a draft is changed in the vault; typing into a plan whose newest version is approved,
-returned or active makes the service start a new draft version on the first save, and the
-editor then says "Version N (draft), started from version M". While the newest version waits
-for a team lead's decision the editor is read-only and says why.
+Only a draft is changed in the vault; typing into a plan whose newest version is submitted,
+approved, returned or active makes the service start a new draft version on the first save,
+and the editor then says "Version N (draft), started from version M". A submitted version
+stays as it was sent and keeps waiting for a team lead's decision; the banner says so before
+anything is typed, and the new draft cannot be sent until that decision is made (the service
+refuses, and its words appear beside Submit).
 
 Autosave saves everything valid: a review date in the past is left out (and named beside the
 field); clearing the field clears the review date. An action without both "what" and "who"
@@ -46,7 +48,6 @@ from hubdesk.views.qt import (
 )
 from hubdesk.views.widgets import message_label, named
 
-_WAITING = PlanVersionStatus.SUBMITTED
 _TOP_RIGHT = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight
 
 
@@ -185,12 +186,7 @@ class PlanEditor(QWidget):
 
     def _writable(self, version: PlanVersion) -> bool:
         """Whether ``version`` will be open for typing (the held actions belong in it)."""
-        return (
-            self.plan is not None
-            and not self._pinned
-            and version is self.plan.newest
-            and version.status is not _WAITING
-        )
+        return self.plan is not None and not self._pinned and version is self.plan.newest
 
     def _held_rows(self) -> list[tuple[int, dict[str, str]]]:
         assert self.plan is not None
@@ -198,12 +194,7 @@ class PlanEditor(QWidget):
 
     # -- state in words ----------------------------------------------------------------------
     def _editable(self) -> bool:
-        return (
-            self.plan is not None
-            and not self._pinned
-            and not self._submitting
-            and self.plan.newest.status is not _WAITING
-        )
+        return self.plan is not None and not self._pinned and not self._submitting
 
     def _update_state(self) -> None:
         if self.plan is None or self.shown_version is None:
