@@ -39,6 +39,10 @@ def write_crash_report(exc_type: type[BaseException], tb: TracebackType | None) 
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     path = folder / f"crash-{stamp}.txt"
+    same_second = 1
+    while path.exists():  # two reports in one second: keep both
+        same_second += 1
+        path = folder / f"crash-{stamp}-{same_second}.txt"
     frames = traceback.extract_tb(tb)
     lines = [
         f"HubDesk {__version__} crash report (no personal data: messages are left out)",
