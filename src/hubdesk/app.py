@@ -85,6 +85,11 @@ class Desktop:
         self.idle = IdleWatcher(settings.idle_lock_minutes * 60_000)
         self.idle.idle.connect(self.lock)
         self.idle.lock_key.connect(self.lock)  # Ctrl+L in a dialog or another HubDesk window
+        from hubdesk.views.session_watch import SessionWatcher
+
+        #: The desktop session locking, or the laptop going to sleep, locks HubDesk too.
+        self.session = SessionWatcher()
+        self.session.session_locked.connect(self.lock)
         app.installEventFilter(self.idle)
 
     def start(self) -> None:
@@ -200,6 +205,8 @@ class Desktop:
 
     def lock(self) -> None:
         """Save, remember the place, close the vault and drop the key; ask again."""
+        if self.vault is None:
+            return  # locked already (or not yet unlocked)
         self.idle.stop()
         window = self.window
         if window is not None:

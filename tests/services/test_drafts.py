@@ -8,6 +8,7 @@ import pytest
 
 from hubdesk.errors import DomainError
 from hubdesk.services import Services
+from hubdesk.services.drafts import FieldsDraft
 
 
 def _finalised_note(services: Services) -> str:
@@ -57,3 +58,55 @@ def test_erasing_a_young_person_removes_their_unsent_drafts(services: Services) 
     services.cases.close(person, "Moved away")
     services.retention.erase_young_person(person, rule="Rule 7", reason="Period ended")
     assert services.drafts.load(f"addendum:{note}") == ""
+
+
+def test_dialog_drafts_are_keyed_strictly_and_go_with_the_young_person(
+    services: Services,
+) -> None:
+    person = services.cases.add(given_name="Tomos", family_name="Vaughan")
+    park = services.contexts.create(kind="place", name="Skate park")
+    link = services.contexts.link(person, park, why="Goes there after school")
+    device = services.vault.device_id
+    kept = {
+        f"link_context:{person}": '{"why": "Seen there with older boys"}',
+        f"unlink:{link}": '{"reason": "Mixed up with another young person"}',
+        f"new_case:{device}": '{"given": "Ffion"}',
+    }
+    for key, text in kept.items():
+        services.drafts.save(key, text)
+        assert services.drafts.load(key) == text
+    for wrong in (
+        f"link_context:{person.upper()}",
+        f"new_case:{device.replace('-', '')}x",
+        f"link_context:{person}:extra",
+        f"reopen:{person}",
+    ):
+        with pytest.raises(DomainError):
+            services.drafts.save(wrong, "x")
+
+    services.cases.close(person, "Moved away")
+    services.retention.erase_young_person(person, rule="Rule 7", reason="Period ended")
+    assert services.drafts.load(f"link_context:{person}") == ""
+    assert services.drafts.load(f"unlink:{link}") == ""
+    # Keyed by the device, not a young person: it goes when the dialog is used or cancelled.
+    assert services.drafts.load(f"new_case:{device}") == '{"given": "Ffion"}'
+
+
+def test_a_fields_draft_is_not_kept_once_its_record_is_written(services: Services) -> None:
+    key = f"link_context:{services.cases.add(given_name='Tomos', family_name='Vaughan')}"
+    services.drafts.save(key, "not a JSON object")
+    assert FieldsDraft(services.drafts, key).brought_back == {}  # unreadable: left out
+
+    services.drafts.save(key, '{"why": "Seen there"}')
+    draft = FieldsDraft(services.drafts, key)
+    assert draft.brought_back == {"why": "Seen there"}
+    assert draft.then_discard(lambda: "the record")() == "the record"
+    assert services.drafts.load(key) == ""
+    draft.keeper({"why": "Seen there, twice"})()  # a lock just after: the record has it
+    assert services.drafts.load(key) == ""
+
+    fresh = FieldsDraft(services.drafts, key)
+    fresh.keeper({"why": "Seen there, twice"})()
+    assert FieldsDraft(services.drafts, key).brought_back == {"why": "Seen there, twice"}
+    fresh.keeper({})()  # everything cleared: nothing is kept
+    assert services.drafts.load(key) == ""

@@ -9,6 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from hubdesk.services import Services
+from hubdesk.settings import load_settings
 from hubdesk.timeutil import format_date
 from hubdesk.views.case_tab import Deps
 from hubdesk.views.context_plan_dialog import ContextPlanDialog, open_context_plan
@@ -76,7 +77,7 @@ def test_closing_saves_what_was_just_typed(
     assert not dialog.isVisible()
 
 
-def test_closing_with_a_past_review_date_says_so_once(
+def test_closing_with_a_past_review_date_says_so_once_and_keeps_it_for_next_time(
     qtbot: QtBot, deps: Deps, services: Services, window: QWidget
 ) -> None:
     context = services.contexts.create(kind="place", name="Bus station")
@@ -85,9 +86,31 @@ def test_closing_with_a_past_review_date_says_so_once(
     qtbot.keyClicks(dialog.editor.form.review_date, past)
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert dialog.isVisible()
-    assert dialog.message.text().startswith(f"Not everything is saved: Not saved: {past}")
-    assert dialog.message.text().endswith("Put it right, or close again to leave it out.")
-    assert not dialog.flush()
+    said = dialog.message.text()
+    assert said.startswith(f"Not everything is in the plan yet: Not saved: {past} has passed.")
+    assert said.endswith(
+        "What you typed is kept for when the plan is opened again. Put it right, or close again."
+    )
+    assert dialog.flush()  # the date is in the vault, as a draft
     with qtbot.waitSignal(dialog.finished, timeout=3000):
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+
+    again = shown(qtbot, open_context_plan(deps, context, window))
+    assert again is not dialog
+    assert again.editor.form.review_date.text() == past
+    assert again.editor.form.review_note.text().startswith(f"Not saved: {past} has passed.")
+
+
+def test_large_type_follows_the_settings_in_an_open_window(
+    qtbot: QtBot, deps: Deps, services: Services, window: QWidget
+) -> None:
+    context = services.contexts.create(kind="online_space", name="Group chat")
+    dialog = shown(qtbot, open_context_plan(deps, context, window))
+    box = dialog.editor.form.texts["what_i_want"]
+    normal = box.font().pointSizeF()
+    deps.settings.large_type = True  # File → Settings changes the shared settings in place
+    dialog.settings_changed()
+    assert dialog.editor.large_type.on
+    assert box.font().pointSizeF() == pytest.approx(normal * 1.6)
+    assert load_settings()[0].large_type is False  # saved by the settings dialog, not here

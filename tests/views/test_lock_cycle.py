@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from pytestqt.qtbot import QtBot
 
@@ -13,6 +14,7 @@ from hubdesk.app import Desktop
 from hubdesk.services import Services
 from hubdesk.settings import Settings
 from hubdesk.store.vault import Vault
+from hubdesk.views.case_tab import CaseTab
 from hubdesk.views.qt import QApplication, Qt
 from tests.conftest import PASSPHRASE
 
@@ -21,6 +23,21 @@ def unlock(qtbot: QtBot, desktop: Desktop) -> None:
     qtbot.keyClicks(desktop.unlock.passphrase, PASSPHRASE)
     qtbot.keyClick(desktop.unlock.passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: desktop.window is not None, timeout=5000)
+
+
+T = TypeVar("T", bound=CaseTab)
+
+
+def open_tab(desktop: Desktop, young_person_id: str, tab_type: type[T]) -> T:
+    """The unlocked window on this young person, at this section of their case."""
+    window = desktop.window
+    assert window is not None
+    window.caseload.select_case(young_person_id)
+    window.case_view.show_case(young_person_id)
+    tab = window.case_view.tab_of(tab_type)
+    assert isinstance(tab, tab_type)
+    window.case_view.tabs.setCurrentWidget(tab)
+    return tab
 
 
 @contextmanager
@@ -98,13 +115,7 @@ def test_unlocking_returns_to_the_same_case_tab_note_and_cursor(
     vault.close()
     with running(qtbot, vault_dir) as desktop:
         unlock(qtbot, desktop)
-        window = desktop.window
-        assert window is not None
-        window.caseload.select_case(pid)
-        window.case_view.show_case(pid)
-        notes = window.case_view.tab_of(NotesTab)
-        assert isinstance(notes, NotesTab)
-        window.case_view.tabs.setCurrentWidget(notes)
+        notes = open_tab(desktop, pid, NotesTab)
         notes.new_note()
         editor = notes.pane
         assert isinstance(editor, DraftNoteEditor)
@@ -201,3 +212,46 @@ def test_ctrl_l_works_from_a_dialog_and_a_lock_during_settings_is_clean(
         desktop.edit_settings()
         assert desktop.window is None
         assert desktop.vault is None
+
+
+def test_a_locking_session_locks_hubdesk_and_a_second_lock_changes_nothing(
+    qtbot: QtBot, vault: Vault, vault_dir: Path
+) -> None:
+    vault.close()
+    with running(qtbot, vault_dir) as desktop:
+        unlock(qtbot, desktop)
+        desktop.session.session_locked.emit()  # what the screen saver or logind announce
+        assert desktop.vault is None
+        assert desktop.window is None
+        desktop.session.session_locked.emit()  # already locked: the unlock form is left alone
+        assert "locked" in desktop.unlock.message.text()
+
+
+def test_text_in_an_open_dialog_comes_back_after_a_lock(
+    qtbot: QtBot, services: Services, vault: Vault, vault_dir: Path
+) -> None:
+    from hubdesk.views.context_link_dialog import LinkContextDialog
+    from hubdesk.views.contexts_tab import ContextsTab
+
+    pid = services.cases.add(given_name="Seren", family_name="Lloyd")
+    vault.close()
+    with running(qtbot, vault_dir) as desktop:
+        unlock(qtbot, desktop)
+        contexts = open_tab(desktop, pid, ContextsTab)
+        contexts.link_context()
+        dialog = contexts.dialog
+        assert isinstance(dialog, LinkContextDialog)
+        qtbot.keyClicks(dialog.why, "Seen there twice after school with older boys.")
+        desktop.lock()
+        unlock(qtbot, desktop)
+        window = desktop.window
+        assert window is not None
+        contexts = window.case_view.tab_of(ContextsTab)
+        assert isinstance(contexts, ContextsTab)
+        assert window.case_view.tabs.currentWidget() is contexts
+        contexts.link_context()
+        again = contexts.dialog
+        assert isinstance(again, LinkContextDialog)
+        assert again.why.toPlainText() == "Seen there twice after school with older boys."
+        assert "Brought back" in again.brought_back.text()
+        again.reject()

@@ -3,6 +3,7 @@ typing, clicking and shortcuts; the vault is checked afterwards through the serv
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from hubdesk.services.plans import ActionInput
 from hubdesk.settings import load_settings
 from hubdesk.timeutil import format_date
 from hubdesk.views.case_tab import Deps
+from hubdesk.views.main_window import MainWindow
 from hubdesk.views.plan_editor import PlanEditor
 from hubdesk.views.plan_reading import load_plan
 from hubdesk.views.plan_tab import PlanTab
@@ -24,8 +26,9 @@ from hubdesk.views.qt import (
     QFont,
     QLabel,
     Qt,
+    QWidget,
 )
-from tests.views.a11y import unnamed_controls
+from tests.views.a11y import activate, mnemonic_clashes, unnamed_controls
 
 CLICK = Qt.MouseButton.LeftButton
 
@@ -177,8 +180,9 @@ def test_sending_version_2_while_version_1_waits_says_why_not(
 ) -> None:
     person = young_person(services)
     editor = open_editor(qtbot, deps, submitted_plan(services, person))
-    qtbot.keyClicks(editor.form.copies, "Ffion, her aunt")
-    qtbot.waitUntil(lambda: len(versions(services, person)) == 2, timeout=3000)
+    with qtbot.waitSignal(editor.plan_state_changed, timeout=3000):  # version 2 started
+        qtbot.keyClicks(editor.form.copies, "Ffion, her aunt")
+    assert len(versions(services, person)) == 2
     assert editor.submit_button.isEnabled()
     with qtbot.assertNotEmitted(editor.plan_state_changed):
         qtbot.mouseClick(editor.submit_button, CLICK)
@@ -310,7 +314,8 @@ def test_a_past_review_date_is_refused_in_words_and_the_rest_is_saved(
     )
     assert "01/01/2020 has passed" in editor.form.review_note.text()
     assert versions(services, person)[-1].review_date is None
-    assert not editor.flush()  # the refused date is not in the vault
+    assert editor.flush()  # the refused date is in the vault, as a draft
+    assert editor.unsaved() == [editor.form.review_note.text()]  # but not in the plan
     editor.form.review_date.clear()
     qtbot.keyClicks(editor.form.review_date, later(services, 10))
     qtbot.waitUntil(
@@ -409,7 +414,7 @@ def test_clearing_the_review_date_clears_it_in_the_vault(
     assert editor.flush()
 
 
-def test_an_unreadable_action_date_is_said_and_flush_admits_it(
+def test_an_unreadable_action_date_is_said_and_the_rest_of_the_action_saved(
     qtbot: QtBot, deps: Deps, services: Services
 ) -> None:
     person = young_person(services)
@@ -420,7 +425,7 @@ def test_an_unreadable_action_date_is_said_and_flush_admits_it(
     qtbot.keyClicks(rows.field(0, "owner"), "Youth worker")
     qtbot.keyClicks(rows.field(0, "by_when"), "31/02/2027")
     assert rows.note(0) == "There is no 31/02/2027 in the calendar; check the day and month."
-    assert not editor.flush()
+    assert editor.flush()  # the typed date is kept as a draft
     assert editor.unsaved() == [
         "Action 1's date is not saved yet: There is no 31/02/2027 in the calendar; "
         "check the day and month."
@@ -531,3 +536,185 @@ def test_every_control_on_the_tab_has_a_name_and_takes_focus(
     assert tab.editor.form.action_rows.field(0, "owner").accessibleName() == (
         "Action 1: who will do it"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("01/01/2020", "Not saved: 01/01/2020 has passed."),
+        ("31/02/2027", "Not saved yet: There is no 31/02/2027 in the calendar"),
+    ],
+)
+def test_a_review_date_not_saved_yet_comes_back_after_a_lock_and_goes_once_put_right(
+    qtbot: QtBot, deps: Deps, services: Services, typed: str, said: str
+) -> None:
+    person = young_person(services)
+    plan = services.plans.create(young_person_id=person)
+    editor = open_editor(qtbot, deps, plan)
+    qtbot.keyClicks(editor.form.review_date, typed)
+    assert editor.form.review_note.text().startswith(said)
+    assert editor.flush()  # everything typed is in the vault: the date as a draft
+    assert json.loads(services.drafts.load(f"plan_actions:{plan}")) == {"review_date_text": typed}
+    assert versions(services, person)[-1].review_date is None
+    editor.close()
+
+    again = open_editor(qtbot, deps, plan)  # as after an idle lock rebuilt the window
+    assert again.form.review_date.text() == typed
+    assert again.form.review_note.text().startswith(said)
+    assert again.flush()
+    assert len(versions(services, person)) == 1  # opening wrote nothing
+    field = again.form.review_date
+    qtbot.mouseClick(field, CLICK)
+    qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(field, later(services, 10))
+    qtbot.waitUntil(lambda: services.drafts.load(f"plan_actions:{plan}") == "", timeout=3000)
+    assert versions(services, person)[-1].review_date == services.plans.today() + timedelta(days=10)
+    assert again.form.review_note.text() == ""
+    assert again.unsaved() == []
+
+
+def test_an_unreadable_action_date_comes_back_after_moving_to_another_young_person(
+    qtbot: QtBot, deps: Deps, services: Services
+) -> None:
+    person = young_person(services)
+    plan = services.plans.create(young_person_id=person)
+    other = services.cases.add(given_name="Osian", family_name="Reece")
+    services.plans.create(young_person_id=other)
+    tab = PlanTab(deps)
+    qtbot.addWidget(tab)
+    tab.show_case(services.cases.case_file(person))
+    tab.show()
+    rows = tab.editor.form.action_rows
+    qtbot.mouseClick(rows.add_button, CLICK)
+    qtbot.keyClicks(rows.field(0, "what"), "Meet at the library")
+    qtbot.keyClicks(rows.field(0, "owner"), "Youth worker")
+    qtbot.keyClicks(rows.field(0, "by_when"), "31/02/2027")
+
+    tab.show_case(services.cases.case_file(other))
+    assert tab.editor.form.action_rows.texts() == []
+    tab.show_case(services.cases.case_file(person))
+    rows = tab.editor.form.action_rows
+    assert rows.texts() == [
+        {
+            "what": "Meet at the library",
+            "owner": "Youth worker",
+            "agency": "",
+            "by_when": "31/02/2027",
+        }
+    ]
+    assert rows.note(0) == "There is no 31/02/2027 in the calendar; check the day and month."
+    field = rows.field(0, "by_when")
+    qtbot.mouseClick(field, CLICK)
+    qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(field, later(services, 7))
+    qtbot.waitUntil(lambda: services.drafts.load(f"plan_actions:{plan}") == "", timeout=3000)
+    [action] = live_actions(versions(services, person)[-1])
+    assert action.by_when == services.plans.today() + timedelta(days=7)
+
+
+def test_a_draft_kept_before_dates_were_kept_is_still_read(
+    qtbot: QtBot, deps: Deps, services: Services
+) -> None:
+    person = young_person(services)
+    plan = services.plans.create(young_person_id=person)
+    services.plans.save_draft(plan, actions=[ActionInput("Weekly check-in", "Social worker")])
+    key = f"plan_actions:{plan}"
+    old = [{"position": 0, "what": "", "owner": "School nurse", "agency": "", "by_when": ""}]
+    services.drafts.save(key, json.dumps(old))
+    editor = open_editor(qtbot, deps, plan)
+    rows = editor.form.action_rows
+    assert [row["owner"] for row in rows.texts()] == ["School nurse", "Social worker"]
+    qtbot.keyClicks(rows.field(0, "by_when"), "31/02/2027")
+    assert editor.flush()
+    assert json.loads(services.drafts.load(key)) == {
+        "actions": [{**old[0], "by_when": "31/02/2027"}]
+    }
+
+
+def test_a_kept_action_date_goes_back_only_on_the_same_action(
+    qtbot: QtBot, deps: Deps, services: Services
+) -> None:
+    person = young_person(services)
+    plan = services.plans.create(young_person_id=person)
+    services.plans.save_draft(plan, actions=[ActionInput("Weekly check-in", "Social worker")])
+    kept = {"action_dates": {"0": {"what": "Meet at the library", "by_when": "31/02/2027"}}}
+    services.drafts.save(f"plan_actions:{plan}", json.dumps(kept))
+    editor = open_editor(qtbot, deps, plan)
+    assert editor.form.action_rows.field(0, "by_when").text() == ""
+
+
+def test_view_state_finds_the_field_when_hubdesk_is_not_the_active_window(
+    qtbot: QtBot, deps: Deps, services: Services
+) -> None:
+    plan = services.plans.create(young_person_id=young_person(services))
+    editor = open_editor(qtbot, deps, plan)
+    box = editor.form.texts["what_i_will_do"]
+    qtbot.mouseClick(box.viewport(), CLICK)
+    qtbot.keyClicks(box, "Ring my aunt")
+    qtbot.keyClick(box, Qt.Key.Key_Home)
+    qtbot.keyClick(box, Qt.Key.Key_Right)
+    elsewhere = QWidget()  # another program in front, as when the idle lock comes
+    qtbot.addWidget(elsewhere)
+    activate(qtbot, elsewhere)
+    assert QApplication.focusWidget() is not box
+    state = editor.view_state()
+    assert (state.get("field"), state.get("cursor")) == ("plan:what_i_will_do", 1)
+    assert editor.flush()
+    editor.close()
+
+    again = PlanEditor(deps)  # the rebuilt window, shown while the other is still in front
+    qtbot.addWidget(again)
+    again.open_plan(plan)
+    again.show()
+    again.restore_view_state(state)
+    restored = again.form.texts["what_i_will_do"]
+    assert again.window().focusWidget() is restored
+    assert restored.textCursor().position() == 1
+    activate(qtbot, again)
+    assert QApplication.focusWidget() is restored
+
+
+def test_add_who_to_contact_has_its_own_alt_key_beside_the_caseload_filters(
+    qtbot: QtBot, deps: Deps, services: Services
+) -> None:
+    person = young_person(services)
+    services.plans.create(young_person_id=person)
+    window = MainWindow(deps, "Test Practitioner")
+    qtbot.addWidget(window)
+    window.resize(1200, 760)
+    activate(qtbot, window)
+    qtbot.keyClicks(window.caseload.search, "Ffion")  # a filter: "Clear filters" shows
+    assert window.caseload.clear_button.isVisibleTo(window)
+    window.caseload.select_case(person)
+    window.case_view.show_case(person)
+    plans = window.case_view.tab_of(PlanTab)
+    assert isinstance(plans, PlanTab)
+    window.case_view.tabs.setCurrentWidget(plans)
+    assert mnemonic_clashes(window) == {}
+    plans.editor.form.texts["what_i_want"].setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(plans.editor.form.contact_rows) == 1, timeout=3000)  # pressed
+    assert QApplication.focusWidget() is plans.editor.form.contact_rows.field(0, "name")
+    assert window.caseload.search.text() == "Ffion"  # the filters were not cleared
+
+
+def test_large_type_follows_the_settings_in_an_open_editor_without_saving_them(
+    qtbot: QtBot, deps: Deps, services: Services
+) -> None:
+    person = young_person(services)
+    services.plans.create(young_person_id=person)
+    tab = PlanTab(deps)
+    qtbot.addWidget(tab)
+    tab.show_case(services.cases.case_file(person))
+    tab.show()
+    box = tab.editor.form.texts["what_i_want"]
+    normal = box.font().pointSizeF()
+    deps.settings.large_type = True  # File → Settings changes the shared settings in place
+    tab.settings_changed()
+    assert tab.editor.large_type.on
+    assert box.font().pointSizeF() == pytest.approx(normal * 1.6)
+    assert load_settings()[0].large_type is False  # saved by the settings dialog, not here
+    deps.settings.large_type = False
+    tab.settings_changed()
+    assert not tab.editor.large_type.on
+    assert box.font().pointSizeF() == pytest.approx(normal)

@@ -2,17 +2,23 @@
 
 Each dialog writes on the write thread itself and closes only when the vault took the
 change; anything refused is said in words inside the dialog, and what was typed stays.
+
+What is typed survives an idle lock too: ``keep_and_close()`` keeps it as a draft
+(``link_context:<young person id>``, ``unlink:<link id>``) and the same dialog, opened again,
+brings it back; the link made (or removed) or Cancel discards it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from hubdesk.models import Context, ContextLink
 from hubdesk.models.enums import ContextKind, PlaceType, Reliability
 from hubdesk.timeutil import words
 from hubdesk.views.case_tab import Deps
+from hubdesk.views.kept_draft import KeptDraftDialog
 from hubdesk.views.qt import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QEvent,
     QFormLayout,
@@ -26,6 +32,7 @@ from hubdesk.views.qt import (
     QSpinBox,
     Qt,
     QTabWidget,
+    QTextCursor,
     QVBoxLayout,
     QWidget,
 )
@@ -61,15 +68,17 @@ def _buttons(ok_text: str, ok_name: str) -> tuple[QDialogButtonBox, QPushButton]
     return box, ok
 
 
-class LinkContextDialog(QDialog):
+class LinkContextDialog(KeptDraftDialog):
     """Choose an existing context or describe a new one; say why it matters and how sure."""
 
     def __init__(
         self, deps: Deps, young_person_id: str, linked: set[str], parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Link a context")
+        super().__init__(
+            deps.tasks, deps.services.drafts, f"link_context:{young_person_id}", parent
+        )
         self._deps = deps
+        self.setWindowTitle("Link a context")
         self._pid = young_person_id
         #: The new link's id once the vault has it.
         self.link_id: str | None = None
@@ -127,6 +136,7 @@ class LinkContextDialog(QDialog):
         common.addRow(buddy("&How reliable", self.reliability), self.reliability)
         common.addRow(buddy("Wei&ghting", self.weight), self.weight)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.brought_back)
         layout.addWidget(self.source, 1)
         layout.addLayout(common)
         layout.addWidget(self.message)
@@ -135,6 +145,7 @@ class LinkContextDialog(QDialog):
         if self.choices.count():
             self.choices.setCurrentRow(0)
         self.search.setFocus()
+        self._bring_back(self.draft.brought_back)
         self.resize(560, 520)
 
     def _existing_page(self) -> QWidget:
@@ -190,7 +201,67 @@ class LinkContextDialog(QDialog):
         is_place = self.kind.currentData() == ContextKind.PLACE.value
         self.place_type.setEnabled(is_place)
 
+    # -- kept over a lock ----------------------------------------------------------------------
+    def typed(self) -> dict[str, Any]:
+        """Every field, when anything was typed or changed from how the dialog opened;
+        otherwise empty (choosing a context alone is quickly done again)."""
+        item = self.choices.currentItem()
+        fields: dict[str, Any] = {
+            "page": "new" if self.source.currentIndex() == 1 else "existing",
+            "context_id": item.data(ID_ROLE) if item is not None else None,
+            "why": self.why.toPlainText(),
+            "reliability": self.reliability.currentData(),
+            "weight": self.weight.value(),
+            "kind": self.kind.currentData(),
+            "name": self.name.text(),
+            "place_type": self.place_type.currentData(),
+            "area": self.area.text(),
+            "description": self.description.toPlainText(),
+        }
+        texts = ("why", "name", "area", "description")
+        changed = (
+            any(fields[key].strip() for key in texts)
+            or fields["weight"] != 0
+            or fields["reliability"] != Reliability.NOT_KNOWN.value
+            or fields["kind"] != self.kind.itemData(0)
+            or fields["place_type"] is not None
+        )
+        return fields if changed else {}
+
+    def _bring_back(self, kept: dict[str, Any]) -> None:
+        """Fill the fields from a draft; anything in it that no longer fits is left as is."""
+        if not kept:
+            return
+        for edit, key in ((self.name, "name"), (self.area, "area")):
+            if isinstance(kept.get(key), str):
+                edit.setText(kept[key])
+        for box, key in ((self.why, "why"), (self.description, "description")):
+            if isinstance(kept.get(key), str):
+                box.setPlainText(kept[key])
+        for combo, key in (
+            (self.kind, "kind"),
+            (self.place_type, "place_type"),
+            (self.reliability, "reliability"),
+        ):
+            found = combo.findData(kept.get(key))
+            if found >= 0:
+                combo.setCurrentIndex(found)
+        if isinstance(kept.get("weight"), int):
+            self.weight.setValue(kept["weight"])
+        for row in range(self.choices.count()):
+            if self.choices.item(row).data(ID_ROLE) == kept.get("context_id"):
+                self.choices.setCurrentRow(row)
+                break
+        if kept.get("page") == "new":
+            self.source.setCurrentIndex(1)
+        # Where typing most likely goes on; a line edit would select all its text instead.
+        self.why.setFocus()
+        self.why.moveCursor(QTextCursor.MoveOperation.End)
+
+    # -- linking --------------------------------------------------------------------------------
     def submit(self) -> None:
+        if self._busy:
+            return
         why = self.why.toPlainText()
         if not why.strip():
             self.message.setText(
@@ -229,26 +300,34 @@ class LinkContextDialog(QDialog):
                     pid, context_id, why=why, reliability=reliability, weight=weight
                 )
 
+        self._busy = True
         self.ok.setEnabled(False)
         self.message.setText("Linking…")
-        self._deps.tasks.write(write, self._linked, self._refused)
+        self._deps.tasks.write(self.draft.then_discard(write), self._linked, self._refused)
 
     def _linked(self, link_id: object) -> None:
+        if self._gone():
+            return
+        self._busy = False
         self.link_id = str(link_id)
         self.accept()
 
     def _refused(self, exc: BaseException) -> None:
+        words = problem_words(exc)  # anything unexpected leaves a crash report, even if gone
+        if self._gone():
+            return
+        self._busy = False
         self.ok.setEnabled(True)
-        self.message.setText(f"Not linked: {problem_words(exc)}")
+        self.message.setText(f"Not linked: {words}")
 
 
-class RemoveLinkDialog(QDialog):
+class RemoveLinkDialog(KeptDraftDialog):
     """Remove a link, saying why; the link stays in the record's history with the reason."""
 
     def __init__(self, deps: Deps, link: ContextLink, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Remove a link")
+        super().__init__(deps.tasks, deps.services.drafts, f"unlink:{link.id}", parent)
         self._deps = deps
+        self.setWindowTitle("Remove a link")
         self._link_id = link.id
         intro = QLabel(
             f"Remove the link to “{link.context.name}”? It stays in the record's history "
@@ -257,33 +336,56 @@ class RemoveLinkDialog(QDialog):
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.PlainText)
         self.reason = _short_text_box("Why the link is removed", lines=4)
+        if isinstance(self.draft.brought_back.get("reason"), str):
+            self.reason.setPlainText(self.draft.brought_back["reason"])
+            self.reason.moveCursor(QTextCursor.MoveOperation.End)
         self.message = message_label("Why the link was not removed")
         self.buttons, self.ok = _buttons("&Remove link", "Remove the link")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.brought_back)
         layout.addWidget(intro)
         layout.addWidget(buddy("&Why the link is removed", self.reason))
         layout.addWidget(self.reason)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
 
+    def typed(self) -> dict[str, Any]:
+        reason = self.reason.toPlainText()
+        return {"reason": reason} if reason.strip() else {}
+
     def submit(self) -> None:
+        if self._busy:
+            return
         reason = self.reason.toPlainText()
         if not reason.strip():
             self.message.setText("Write why the link is removed; it cannot be left empty.")
             self.reason.setFocus()
             return
         contexts, link_id = self._deps.services.contexts, self._link_id
+        self._busy = True
         self.ok.setEnabled(False)
         self._deps.tasks.write(
-            lambda: contexts.unlink(link_id, reason), lambda _: self.accept(), self._refused
+            self.draft.then_discard(lambda: contexts.unlink(link_id, reason)),
+            self._removed,
+            self._refused,
         )
 
+    def _removed(self, _: object) -> None:
+        if self._gone():
+            return
+        self._busy = False
+        self.accept()
+
     def _refused(self, exc: BaseException) -> None:
+        words = problem_words(exc)  # anything unexpected leaves a crash report, even if gone
+        if self._gone():
+            return
+        self._busy = False
         self.ok.setEnabled(True)
-        self.message.setText(f"Not removed: {problem_words(exc)}")
+        self.message.setText(f"Not removed: {words}")
 
 
 __all__ = ["LinkContextDialog", "RemoveLinkDialog", "kind_in_words"]

@@ -3,9 +3,10 @@ school or online space safer, opened from a young person's contexts while their 
 open behind it (so the dialog is not modal).
 
 The plan is started on first opening if the context has none. Everything typed autosaves as
-in My Safety Plan; closing saves and waits. If something typed cannot be saved (a review date
-that has passed, say) the first close keeps the window open and says so; closing again leaves
-it out. The dialog deletes itself once closed: keep it only until ``finished``.
+in My Safety Plan; closing saves and waits. If something typed is not in the plan (a review
+date that has passed, say: it is kept as a draft and comes back with the plan) or the vault
+refused the save, the first close keeps the window open and says so; closing again closes.
+The dialog deletes itself once closed: keep it only until ``finished``.
 """
 
 from __future__ import annotations
@@ -103,9 +104,14 @@ class ContextPlanDialog(QDialog):
         if not self.editor.form.texts["what_i_want"].isReadOnly():
             self.editor.form.texts["what_i_want"].setFocus()
 
+    def settings_changed(self) -> None:
+        """The practitioner changed the settings (File → Settings): follow them."""
+        self.editor.settings_changed()
+
     # -- saving and closing -------------------------------------------------------------------
     def flush(self) -> bool:
-        """Save everything typed and wait; True when it is all in the vault."""
+        """Save everything typed and wait; True when it is all in the vault (in the plan, or
+        kept as a draft)."""
         if self._starting:
             self.deps.tasks.wait_idle()
             QApplication.processEvents()  # deliver the new plan's id
@@ -113,16 +119,22 @@ class ContextPlanDialog(QDialog):
 
     def done(self, result: int) -> None:
         """Every way of closing (the button, Escape, the window's ×) ends here: save first."""
-        if not self.flush() and not self._warned:
-            self._warned = True
-            problem = self.editor.autosave.last_problem
-            said = self.editor.unsaved() or [problem or "The plan is not saved yet."]
+        saved = self.flush()
+        left_out = self.editor.unsaved()
+        if (saved and not left_out) or self._warned:
+            super().done(result)
+            return
+        self._warned = True
+        if saved:
             self._say(
-                f"Not everything is saved: {' '.join(said)} Put it right, or close again to "
-                "leave it out."
+                f"Not everything is in the plan yet: {' '.join(left_out)} What you typed is "
+                "kept for when the plan is opened again. Put it right, or close again."
             )
             return
-        super().done(result)
+        problem = self.editor.autosave.last_problem or "The plan is not saved yet."
+        self._say(
+            f"Not everything is saved: {problem} Put it right, or close again to leave it out."
+        )
 
     def _edited(self) -> None:
         self._warned = False

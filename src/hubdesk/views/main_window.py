@@ -131,6 +131,8 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self) -> None:
         self.case_view.apply_settings()
+        for dialog in self.context_plans:
+            dialog.settings_changed()
 
     def close_dialogs(self) -> None:
         """Before a lock: dialogs keep what was typed in them as drafts (or are simply

@@ -4,6 +4,10 @@ The date of birth is typed (DD/MM/YYYY) into a plain line edit rather than a QDa
 optional date that is usually unknown at referral is quicker to type, or leave empty, than
 to step through a spin box's sections. The dialog stays open while the write runs on the
 write thread, so a refusal from the service lands beside the field it is about.
+
+What is typed survives an idle lock: :meth:`NewCaseDialog.keep_and_close` keeps it as a draft
+under ``new_case:<device id>`` (nobody exists yet to key it by), and the next New young person
+dialog brings it back; adding the young person or Cancel discards it.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from typing import Any
 
 from hubdesk.errors import HubDeskError
 from hubdesk.services import Services
+from hubdesk.services.drafts import BROUGHT_BACK
 from hubdesk.timeutil import format_date, parse_uk_date
+from hubdesk.views.kept_draft import KeptDraftDialog
 from hubdesk.views.qt import (
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -27,7 +32,7 @@ from hubdesk.views.qt import (
     Signal,
 )
 from hubdesk.views.tasks import Tasks
-from hubdesk.views.widgets import message_label, named
+from hubdesk.views.widgets import message_label, named, problem_words
 
 
 def parse_birth_date(text: str, today: date) -> date | None:
@@ -69,7 +74,7 @@ class _Field:
         return self.edit.text().strip()
 
 
-class NewCaseDialog(QDialog):
+class NewCaseDialog(KeptDraftDialog):
     #: The young person was added; their id.
     created = Signal(str)
 
@@ -80,10 +85,9 @@ class NewCaseDialog(QDialog):
         today: Callable[[], date],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.services, self.tasks, self.today = services, tasks, today
+        super().__init__(tasks, services.drafts, f"new_case:{services.vault.device_id}", parent)
+        self.services, self.today = services, today
         self.created_id: str | None = None
-        self._busy = False
         self.setWindowTitle("New young person")
         self.given = _Field("&First name", "First name")
         self.family = _Field("F&amily name", "Family name")
@@ -96,6 +100,7 @@ class NewCaseDialog(QDialog):
             "&Date of birth (optional)", "Date of birth", "DD/MM/YYYY; leave empty if not known"
         )
         self.birth.edit.setPlaceholderText("DD/MM/YYYY")
+        self._bring_back(self.draft.brought_back)
         form = QFormLayout()
         for field in self.fields:
             form.addRow(field.label, field.box)
@@ -110,15 +115,35 @@ class NewCaseDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.brought_back)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)  # follows large type
-        self.given.edit.setFocus()
+        # Brought back: typing goes on in the first empty field, not over a name kept.
+        empty = [f for f in self.fields if not f.edit.text()]
+        (empty[0] if empty else self.given).edit.setFocus()
 
     @property
     def fields(self) -> tuple[_Field, ...]:
         return (self.given, self.family, self.preferred, self.birth)
+
+    @property
+    def _by_key(self) -> dict[str, _Field]:
+        """The fields under the names their text is kept by in a draft."""
+        return dict(zip(("given", "family", "preferred", "birth"), self.fields, strict=True))
+
+    def _bring_back(self, kept: dict[str, Any]) -> None:
+        for key, field in self._by_key.items():
+            if isinstance(kept.get(key), str):
+                field.edit.setText(kept[key])
+        self.brought_back.setText(BROUGHT_BACK if kept else "")
+        self.brought_back.setVisible(bool(kept))
+
+    def typed(self) -> dict[str, Any]:
+        """What was typed, by field; empty when nothing was."""
+        typed = {key: field.edit.text() for key, field in self._by_key.items()}
+        return typed if any(text.strip() for text in typed.values()) else {}
 
     def accept(self) -> None:
         """Check what was typed, then add the young person on the write thread; the dialog
@@ -132,11 +157,8 @@ class NewCaseDialog(QDialog):
         self.buttons.setEnabled(False)
         self.message.setText("Adding…")
         services = self.services
-        self.tasks.write(lambda: services.cases.add(**details), self._added, self._refused)
-
-    def reject(self) -> None:
-        if not self._busy:  # a write in flight finishes, and the list must learn of it
-            super().reject()
+        add = self.draft.then_discard(lambda: services.cases.add(**details))
+        self.tasks.write(add, self._added, self._refused)
 
     def _checked(self) -> dict[str, Any] | None:
         for field in self.fields:
@@ -165,12 +187,17 @@ class NewCaseDialog(QDialog):
         return details
 
     def _added(self, young_person_id: str) -> None:
+        if self._gone():
+            return
         self._busy = False
         self.created_id = young_person_id
         self.created.emit(young_person_id)
         super().accept()
 
     def _refused(self, exc: BaseException) -> None:
+        if self._gone():
+            problem_words(exc)  # anything unexpected still leaves a crash report
+            return
         self._busy = False
         self.buttons.setEnabled(True)
         if not isinstance(exc, HubDeskError):

@@ -9,10 +9,11 @@ stays as it was sent and keeps waiting for a team lead's decision; the banner sa
 anything is typed, and the new draft cannot be sent until that decision is made (the service
 refuses, and its words appear beside Submit).
 
-Autosave saves everything valid: a review date in the past is left out (and named beside the
-field); clearing the field clears the review date. An action without both "what" and "who"
-cannot be part of the plan yet (the service needs both), so it is kept in the vault as a
-draft, said under the row, and put back when the plan is opened again (plan_saving).
+Autosave saves everything valid: a review date in the past or unreadable is left out (and
+named beside the field); clearing the field clears the review date. An action without both
+"what" and "who" cannot be part of the plan yet (the service needs both). Such typed text, and
+dates that cannot be saved yet, are kept in the vault as a draft, said beside the field, and
+put back when the plan is opened again (plan_saving), so an idle lock loses none of it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,15 @@ from hubdesk.views.plan_banner import STAND_OUT, banner_for
 from hubdesk.views.plan_focus import focused_field, refocus
 from hubdesk.views.plan_form import PlanForm
 from hubdesk.views.plan_reading import LoadedPlan, load_plan
-from hubdesk.views.plan_saving import Typed, draft_key, read_held, typed_now, write_for
+from hubdesk.views.plan_saving import (
+    Kept,
+    Typed,
+    draft_key,
+    put_back,
+    read_kept,
+    typed_now,
+    write_for,
+)
 from hubdesk.views.plan_type import LargeType
 from hubdesk.views.plan_words import heading_line
 from hubdesk.views.qt import (
@@ -167,8 +176,9 @@ class PlanEditor(QWidget):
         try:
             self._shown_id = version.id
             self.form.set_words(self.plan.words)
-            held = self._held_rows() if self._writable(version) else []
-            self.form.show_version(version, held)
+            kept = self._kept() if self._writable(version) else Kept()
+            self.form.show_version(version, kept.rows)
+            put_back(self.form, kept)
             self._sent = self._typed()
         finally:
             self._loading = False
@@ -185,12 +195,12 @@ class PlanEditor(QWidget):
         self.submit_button.setEnabled(False)
 
     def _writable(self, version: PlanVersion) -> bool:
-        """Whether ``version`` will be open for typing (the held actions belong in it)."""
+        """Whether ``version`` will be open for typing (the kept draft belongs in it)."""
         return self.plan is not None and not self._pinned and version is self.plan.newest
 
-    def _held_rows(self) -> list[tuple[int, dict[str, str]]]:
+    def _kept(self) -> Kept:
         assert self.plan is not None
-        return read_held(self.deps.services.drafts.load(draft_key(self.plan.plan.id)))
+        return read_kept(self.deps.services.drafts.load(draft_key(self.plan.plan.id)))
 
     # -- state in words ----------------------------------------------------------------------
     def _editable(self) -> bool:
@@ -259,8 +269,8 @@ class PlanEditor(QWidget):
         self.status.emit(text)
 
     def unsaved(self) -> list[str]:
-        """What is typed but not in the vault, in words (empty when everything is). A
-        half-typed action is in the vault, as a draft."""
+        """Dates typed that the plan has not taken, in words (empty when it has them all).
+        They are kept in the vault as a draft, but cannot be submitted."""
         if not self._editable():
             return []
         said = [
@@ -271,11 +281,10 @@ class PlanEditor(QWidget):
         return said + ([problem] if problem else [])
 
     def flush(self) -> bool:
-        """Save now and wait. True when everything typed is in the vault (a half-typed action
-        as a draft); False while a date cannot be read or was refused (kept in the form and
-        said beside it) or the vault refused the save."""
-        saved = self.autosave.flush()
-        return saved and not self.unsaved()
+        """Save now and wait. True when everything typed is in the vault: in the plan, or kept
+        as a draft (a half-typed action, a date that cannot be saved yet: see :meth:`unsaved`);
+        False when the vault refused the save."""
+        return self.autosave.flush()
 
     # -- submitting --------------------------------------------------------------------------
     def submit(self) -> None:
@@ -330,6 +339,10 @@ class PlanEditor(QWidget):
             self.status.emit(text)
 
     # -- large type --------------------------------------------------------------------------
+    def settings_changed(self) -> None:
+        """Follow the settings after File → Settings changed them (already saved there)."""
+        self.large_type.follow(self.deps.settings.large_type)
+
     def _large_type_chosen(self, on: bool) -> None:
         self.deps.settings.large_type = on
         try:

@@ -5,14 +5,17 @@ puts the practitioner back in the same place."""
 from __future__ import annotations
 
 from hubdesk.views.case_tab import ViewState
-from hubdesk.views.qt import QApplication, QLineEdit, QPlainTextEdit, QWidget
+from hubdesk.views.qt import QLineEdit, QPlainTextEdit, QWidget
 
 PREFIX = "plan:"
 
 
 def focused_field(within: QWidget) -> ViewState:
-    """``{"field": name, "cursor": position}`` for the focused plan field, or ``{}``."""
-    focus = QApplication.focusWidget()
+    """``{"field": name, "cursor": position}`` for the focused plan field, or ``{}``.
+
+    The focus is the window's own, not the application's: an idle lock usually comes while
+    another program is in front, when the application has no focus widget at all."""
+    focus: QWidget | None = within.window().focusWidget()
     while focus is not None and within.isAncestorOf(focus):
         name = focus.objectName()
         if name.startswith(PREFIX):

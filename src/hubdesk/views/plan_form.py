@@ -81,7 +81,7 @@ class PlanForm(QWidget):
         )
         layout.addWidget(self.action_rows)
         self._section("contacts", layout, level=4)
-        self.contact_rows = RowList("contacts", "Contact", CONTACT_COLUMNS, "Add a &contact")
+        self.contact_rows = RowList("contacts", "Contact", CONTACT_COLUMNS, "Add &who to contact")
         layout.addWidget(self.contact_rows)
         self._section("copies_held_by", layout, level=4)
         self.copies = named(QLineEdit(), "Who has a copy", "Names or roles, separated by commas")

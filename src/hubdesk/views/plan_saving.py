@@ -1,10 +1,19 @@
 """What the plan editor writes, and only what changed since the vault last had it.
 
-An action needs both "what" and "who" before the plan service takes it. Until then the row is
-kept as a draft (services.drafts, under ``plan_actions:<plan id>``): every incomplete row with
-its position, as JSON, written in the same autosave as the plan. Opening the plan puts those
-rows back where they were; once a row is complete it is saved as a real action, and the same
-write drops it from the draft (after the plan save succeeded, so it is never in neither).
+Typed text the plan cannot take yet is kept in the vault as a draft (services.drafts, under
+``plan_actions:<plan id>``), written in the same autosave as the plan, as one JSON object:
+
+- ``actions``: each action row without both "what" and "who" (the service needs both), with
+  its position among the rows and its texts;
+- ``review_date_text``: a review date that has passed or cannot be read ("01/01/2020");
+- ``action_dates``: for a complete action whose "by when" cannot be read ("31/02/2027"), the
+  typed text by the row's position, with the action's "what" so it goes back on the same one.
+
+The plan is saved without them (a bad date is left out and said beside its field), and opening
+the plan puts them back where they were, so an idle lock (which rebuilds the window) or moving
+to another young person and back loses nothing. Once a field is valid it is saved in the plan
+and the same write drops it from the draft, after the plan save succeeded, so it is never in
+neither. A draft written before dates were kept (a JSON list of rows) is still read.
 
 Only the parts that changed are written: a half-typed action alone does not start a new
 version of an approved plan, since the plan itself has not changed.
@@ -14,12 +23,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from hubdesk.services import Services
 from hubdesk.services.plans import ActionInput
+from hubdesk.views.plan_fields import parse_date
 from hubdesk.views.plan_form import ACTION_COLUMNS, PlanForm, action_note
 
 #: An incomplete action row: its position among the rows (from 0) and its texts by column key.
@@ -30,24 +40,88 @@ def draft_key(plan_id: str) -> str:
     return f"plan_actions:{plan_id}"
 
 
-def held_text(rows: Sequence[dict[str, str]]) -> str:
-    """The incomplete rows as JSON (each with its ``position``); empty when there are none."""
-    held = [{"position": n, **row} for n, row in enumerate(rows) if action_note(row)]
-    return json.dumps(held, ensure_ascii=False, sort_keys=True) if held else ""
-
-
-def read_held(text: str) -> list[HeldRow]:
-    """The rows :func:`held_text` wrote, in position order (anything unreadable is skipped)."""
+def _unreadable(text: str) -> bool:
     try:
-        data = json.loads(text) if text.strip() else []
+        parse_date(text)
     except ValueError:
-        return []
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What the draft holds: typed text the plan cannot take yet."""
+
+    #: Incomplete action rows, in position order.
+    rows: list[HeldRow] = field(default_factory=list)
+    #: A review date typed but not saved (passed, or unreadable); "" when there is none.
+    review_date_text: str = ""
+    #: By row position: the action's "what" and its unreadable "by when" as typed.
+    action_dates: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+def kept_text(rows: Sequence[dict[str, str]], review_text: str, review_saved: bool) -> str:
+    """The draft as JSON (see the module's docstring); empty when nothing needs keeping.
+    ``rows`` are the action rows' texts in order; ``review_saved`` says whether the typed
+    review date (blank counts) is the one the plan takes."""
+    data: dict[str, Any] = {}
+    held = [{"position": n, **row} for n, row in enumerate(rows) if action_note(row)]
+    if held:
+        data["actions"] = held
+    if review_text and not review_saved:
+        data["review_date_text"] = review_text
+    dates = {
+        str(n): {"what": row["what"], "by_when": row["by_when"]}
+        for n, row in enumerate(rows)
+        if row["what"] and row["owner"] and _unreadable(row["by_when"])
+    }
+    if dates:
+        data["action_dates"] = dates
+    return json.dumps(data, ensure_ascii=False, sort_keys=True) if data else ""
+
+
+def read_kept(text: str) -> Kept:
+    """What :func:`kept_text` wrote, or a list of rows as written before dates were kept;
+    anything unreadable is skipped."""
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except ValueError:
+        return Kept()
+    if isinstance(data, list):
+        data = {"actions": data}
+    if not isinstance(data, dict):
+        return Kept()
     rows: list[HeldRow] = []
-    for item in data if isinstance(data, list) else []:
+    items = data.get("actions")
+    for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and isinstance(item.get("position"), int):
             values = {c.key: str(item.get(c.key) or "") for c in ACTION_COLUMNS}
             rows.append((item["position"], values))
-    return sorted(rows, key=lambda row: row[0])
+    review = data.get("review_date_text")
+    dates: dict[int, tuple[str, str]] = {}
+    stored = data.get("action_dates")
+    for position, item in stored.items() if isinstance(stored, dict) else []:
+        if position.isdigit() and isinstance(item, dict):
+            dates[int(position)] = (str(item.get("what") or ""), str(item.get("by_when") or ""))
+    return Kept(
+        rows=sorted(rows, key=lambda row: row[0]),
+        review_date_text=review if isinstance(review, str) else "",
+        action_dates=dates,
+    )
+
+
+def put_back(form: PlanForm, kept: Kept) -> None:
+    """Put the kept dates into a form already filled with the version and the kept rows. A
+    date goes back only on the same action, still without a date in the vault."""
+    if kept.review_date_text:
+        form.review_date.setText(kept.review_date_text)
+    rows = form.action_rows
+    for position, (what, by_when) in kept.action_dates.items():
+        if position >= len(rows):
+            continue
+        texts = rows.texts()[position]
+        if texts["what"] == what and not texts["by_when"]:
+            rows.field(position, "by_when").setText(by_when)
 
 
 @dataclass(frozen=True)
@@ -60,8 +134,8 @@ class Typed:
     #: The field is blank: the plan has no review date.
     clear_review: bool
     actions: list[ActionInput]
-    #: :func:`held_text` of the action rows.
-    held: str
+    #: :func:`kept_text`: what the draft holds.
+    kept: str
 
     def plan_part(self) -> tuple[Any, ...]:
         return self.content, self.review, self.clear_review, self.actions
@@ -70,13 +144,14 @@ class Typed:
 def typed_now(form: PlanForm, *, with_code_word: bool, today: date) -> Typed:
     review = form.review_date.value()
     if review is not None and review < today:
-        review = None  # said beside the field; everything else is saved
+        review = None  # said beside the field and kept in the draft; the rest is saved
+    review_text = form.review_date.text().strip()
     return Typed(
         content=form.content(with_code_word),
         review=review,
-        clear_review=not form.review_date.text().strip(),
+        clear_review=not review_text,
         actions=form.complete_actions(),
-        held=held_text(form.action_rows.texts()),
+        kept=kept_text(form.action_rows.texts(), review_text, review is not None),
     )
 
 
@@ -87,8 +162,8 @@ def write_for(
     when nothing changed. It returns the draft version's id when the plan was saved."""
     plan_changed = before is None or now.plan_part() != before.plan_part()
     actions = now.actions if before is None or now.actions != before.actions else None
-    held_changed = before is None or now.held != before.held
-    if not plan_changed and not held_changed:
+    kept_changed = before is None or now.kept != before.kept
+    if not plan_changed and not kept_changed:
         return None
     plans, drafts, key = services.plans, services.drafts, draft_key(plan_id)
 
@@ -102,8 +177,8 @@ def write_for(
                 clear_review_date=now.clear_review,
                 actions=actions,
             )
-        if held_changed:
-            drafts.save(key, now.held)  # empty: every action is complete, the draft goes
+        if kept_changed:
+            drafts.save(key, now.kept)  # empty: nothing left to keep, the draft goes
         return version
 
     return write

@@ -234,6 +234,9 @@ class PlanTab(CaseTab):
         self.compare_dialog = PlanCompare(self.deps, plan_id, self)
         self.compare_dialog.show()
 
+    def settings_changed(self) -> None:
+        self.editor.settings_changed()
+
     # -- saving and returning after a lock ----------------------------------------------------
     def flush(self) -> bool:
         return self.editor.flush() if self.editor.plan is not None else True

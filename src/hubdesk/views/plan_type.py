@@ -30,6 +30,7 @@ class LargeType(QObject):
         ``target``) is what grows."""
         super().__init__(target)
         self._target, self._chosen = scaled or target, chosen
+        self._following = False
         self.action = QAction("Large type", target)
         self.action.setCheckable(True)
         self.action.setShortcut(QKeySequence(SHORTCUT))
@@ -51,9 +52,19 @@ class LargeType(QObject):
     def on(self) -> bool:
         return self.action.isChecked()
 
+    def follow(self, on: bool) -> None:
+        """Show ``on`` because the setting changed elsewhere (File → Settings): the caller is
+        not told, since there is nothing new to keep."""
+        self._following = True
+        try:
+            self.action.setChecked(on)
+        finally:
+            self._following = False
+
     def _toggled(self, on: bool) -> None:
         self._apply(on)
-        self._chosen(on)
+        if not self._following:
+            self._chosen(on)
 
     def _apply(self, on: bool) -> None:
         self.action.setText("Large type: on" if on else "Large type")

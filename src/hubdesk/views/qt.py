@@ -1,6 +1,7 @@
 """The one place that imports the Qt binding, so a binding change is one file."""
 
 from PySide6.QtCore import (
+    SLOT,
     QAbstractTableModel,
     QByteArray,
     QDate,
@@ -18,7 +19,9 @@ from PySide6.QtCore import (
     QTime,
     QTimer,
     Signal,
+    Slot,
 )
+from PySide6.QtDBus import QDBusConnection
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -74,6 +77,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid as is_alive
 
 __all__ = [
+    "SLOT",
     "QAbstractButton",
     "QAbstractItemView",
     "QAbstractTableModel",
@@ -84,6 +88,7 @@ __all__ = [
     "QCloseEvent",
     "QColor",
     "QComboBox",
+    "QDBusConnection",
     "QDate",
     "QDateEdit",
     "QDateTime",
@@ -139,5 +144,6 @@ __all__ = [
     "QWidget",
     "Qt",
     "Signal",
+    "Slot",
     "is_alive",
 ]
