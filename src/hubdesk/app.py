@@ -211,6 +211,7 @@ class Desktop:
         window = self.window
         if window is not None:
             window.close_dialogs()  # their typed text is kept as drafts first
+            window.clear_copied()  # case text copied from HubDesk stays no longer than this
             window.flush()
             self.tasks.wait_idle(-1)
             QApplication.processEvents()  # deliver finished saves while their screens exist

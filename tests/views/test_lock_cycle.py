@@ -255,3 +255,22 @@ def test_text_in_an_open_dialog_comes_back_after_a_lock(
         assert again.why.toPlainText() == "Seen there twice after school with older boys."
         assert "Brought back" in again.brought_back.text()
         again.reject()
+
+
+def test_copied_case_text_is_warned_about_and_cleared_by_the_lock(
+    qtbot: QtBot, vault: Vault, vault_dir: Path
+) -> None:
+    from hubdesk.views.main_window import COPIED
+    from tests.views.a11y import activate
+
+    vault.close()
+    with running(qtbot, vault_dir) as desktop:
+        unlock(qtbot, desktop)
+        window = desktop.window
+        assert window is not None
+        activate(qtbot, window)
+        clipboard = QApplication.clipboard()
+        clipboard.setText("Seren said the older boys wait by the underpass.")
+        qtbot.waitUntil(lambda: window.saved.text() == COPIED, timeout=3000)
+        desktop.lock()
+        assert clipboard.text() == ""

@@ -16,6 +16,7 @@ from hubdesk.views.overview_tab import OverviewTab
 from hubdesk.views.plan_tab import PlanTab
 from hubdesk.views.qt import (
     QAction,
+    QApplication,
     QCloseEvent,
     QDialog,
     QKeySequence,
@@ -29,6 +30,11 @@ from hubdesk.views.widgets import named
 
 if TYPE_CHECKING:
     from hubdesk.views.context_plan_dialog import ContextPlanDialog
+
+COPIED = (
+    "Copied. Any program can read the clipboard: paste it only into secure records. "
+    "HubDesk clears it when it locks."
+)
 
 #: The case view's tabs, in the order a practitioner reads a case.
 CASE_TABS: Sequence[type[CaseTab]] = (
@@ -70,6 +76,9 @@ class MainWindow(QMainWindow):
         assert isinstance(contexts, ContextsTab)
         contexts.plan_requested.connect(self._open_context_plan)
         self._menus()
+        #: The text last copied from HubDesk, cleared from the clipboard at a lock.
+        self.copied = ""
+        QApplication.clipboard().dataChanged.connect(self._copied)
         self.saved = QLabel("")
         self.hub = named(QLabel("Hub: not connected — everything is kept on this laptop"), "Hub")
         self.statusBar().addWidget(QLabel(f"Signed in as {practitioner}"))
@@ -120,6 +129,22 @@ class MainWindow(QMainWindow):
     def _case_changed(self, young_person_id: str) -> None:
         self.caseload.reload()
         self.caseload.select_case(young_person_id)
+
+    def _copied(self) -> None:
+        """Case text on the clipboard can be pasted into any program: say so when it came
+        from HubDesk — the clipboard changed while a HubDesk window was the active one (not
+        every platform says who owns the clipboard) — and remember it for the lock to clear."""
+        text = QApplication.clipboard().text()
+        if text and QApplication.activeWindow() is not None:
+            self.copied = text
+            self._show_status(COPIED)
+
+    def clear_copied(self) -> None:
+        """Clear the clipboard if it still holds what was copied from HubDesk."""
+        clipboard = QApplication.clipboard()
+        if self.copied and clipboard.text() == self.copied:
+            clipboard.clear()
+        self.copied = ""
 
     def _show_status(self, text: str) -> None:
         self.saved.setText(text)
