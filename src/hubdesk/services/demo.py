@@ -82,10 +82,10 @@ class _Seeder:
 
     def notes(self, pid: str, name: str, place: str) -> None:
         for _ in range(self.rng.randint(3, 7)):
-            template = self.rng.choice(text.NOTE_TEMPLATES)
+            kind, template = self.rng.choice(text.NOTE_TEMPLATES)
             note = self.s.notes.add(
                 pid,
-                kind=self.rng.choice(["home_visit", "phone", "school", "office", "online"]),
+                kind=kind,
                 occurred_at=self.ago(self.rng.uniform(1, 120)),
                 narrative=template.format(name=name, place=place),
                 present=self.rng.choice(["Young person", "Young person and carer", "Carer"]),

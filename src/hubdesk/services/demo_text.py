@@ -9,23 +9,48 @@ ACCENTED_GIVEN = ("Zoë", "Chloé", "Siân", "Renée", "Dáire", "Aoife", "Joël
 #: Family names with apostrophes, for the same reason.
 APOSTROPHE_FAMILY = ("O'Brien", "O'Connor", "O'Neill", "O'Sullivan", "O'Reilly", "D'Souza")
 
+#: (kind of contact, what was written): the words fit the kind of contact.
 NOTE_TEMPLATES = (
-    "Visited {name} at home with their carer. {name} talked about feeling watched near {place} "
-    "after dark and agreed we would think together about other routes home.",
-    "Phone call with {name}. They said older young people at {place} keep asking them to carry "
-    "things; they are worried about saying no. Agreed to meet on Thursday.",
-    "Met {name} at school with the designated safeguarding lead. Attendance has improved this "
-    "half term; {name} is proud of their art work.",
-    "Home visit. {name} was tired and quiet. Carer reported new trainers and a second phone that "
-    "nobody can account for. We talked about who {name} can call if they feel unsafe.",
-    "Walked with {name} to the youth centre. They said {place} feels safer in the daytime when "
-    "the detached youth workers are around.",
-    "Office visit. {name} shared that a group online has been sending messages late at night. "
-    "We looked at privacy settings together and agreed what to do if it happens again.",
-    "Joint visit with the youth justice worker. {name} described being driven to another town "
-    "and told they owed money. Strategy discussion requested today.",
-    "Short visit. {name} did not want to talk today, which is OK. Left my number and the code "
-    "word card; will try again on Monday.",
+    (
+        "home_visit",
+        "Visited {name} at home with their carer. {name} talked about feeling watched near "
+        "{place} after dark and agreed we would think together about other routes home.",
+    ),
+    (
+        "phone",
+        "Phone call with {name}. They said older young people at {place} keep asking them to "
+        "carry things; they are worried about saying no. Agreed to meet on Thursday.",
+    ),
+    (
+        "school",
+        "Met {name} at school with the designated safeguarding lead. Attendance has improved "
+        "this half term; {name} is proud of their art work.",
+    ),
+    (
+        "home_visit",
+        "Home visit. {name} was tired and quiet. Carer reported new trainers and a second phone "
+        "that nobody can account for. We talked about who {name} can call if they feel unsafe.",
+    ),
+    (
+        "other",
+        "Walked with {name} to the youth centre. They said {place} feels safer in the daytime "
+        "when the detached youth workers are around.",
+    ),
+    (
+        "office",
+        "Office visit. {name} shared that a group online has been sending messages late at "
+        "night. We looked at privacy settings together and agreed what to do if it happens again.",
+    ),
+    (
+        "home_visit",
+        "Joint visit with the youth justice worker. {name} described being driven to another "
+        "town and told they owed money. Strategy discussion requested today.",
+    ),
+    (
+        "online",
+        "Video call with {name}. They did not want to talk for long today, which is OK. Shared "
+        "my number and the code word card again; will try again on Monday.",
+    ),
 )
 
 ADDENDA = (

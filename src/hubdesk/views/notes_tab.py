@@ -115,6 +115,9 @@ class NotesTab(CaseTab):
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
+        # The note being read or written gets most of the room from the start (stretch factors
+        # only share out what is left over after the list's own size).
+        splitter.setSizes([1000, 3000])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
