@@ -246,3 +246,22 @@ def test_case_file_loads_everything_for_one_young_person_and_nothing_else(
     assert [x.id for x in case.interventions] == [my_ids["intervention"]]
     assert [x.id for x in case.nrm_referrals] == [my_ids["nrm"]]
     assert [x.id for x in case.information_shares] == [my_ids["share"]]
+
+
+def test_the_caseload_summary_matches_the_full_records(services: Services) -> None:
+    from hubdesk.services.demo import seed_demo
+
+    seed_demo(services, cases=8, seed=11)
+    for closed in (False, True):
+        full = services.cases.caseload(include_closed=closed)
+        summary = services.cases.caseload_summary(include_closed=closed)
+        assert [s.id for s in summary] == [p.id for p in full]
+        for s, p in zip(summary, full, strict=True):
+            assert s.display_name == p.display_name
+            assert (s.status, s.level, s.next_review_date) == (
+                p.status,
+                p.level,
+                p.next_review_date,
+            )
+            flags = (p.flag_missing, p.flag_nrm_referral, p.flag_looked_after)
+            assert (s.flag_missing, s.flag_nrm_referral, s.flag_looked_after) == flags

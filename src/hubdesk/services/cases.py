@@ -65,6 +65,30 @@ class CaseFile:
     information_shares: list[InformationShare] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class CaseSummary:
+    """What the caseload list shows of one young person, read without building full records
+    (a 2,000-case caseload reads in a fraction of the time)."""
+
+    id: str
+    given_name: str
+    family_name: str
+    preferred_name: str | None
+    status: CaseStatus
+    level: Level | None
+    next_review_date: date | None
+    flag_missing: bool
+    flag_nrm_referral: bool
+    flag_looked_after: bool
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.given_name} {self.family_name}"
+
+
+_SUMMARY_COLUMNS = tuple(getattr(YoungPerson, name) for name in CaseSummary.__dataclass_fields__)
+
+
 def _check_dob(value: date | None, today: date) -> None:
     if value is not None and value > today:
         raise DomainError("The date of birth is in the future; check it and try again.")
@@ -154,6 +178,15 @@ class CaseService(ServiceBase):
             query = query.order_by(YoungPerson.family_name, YoungPerson.given_name)
             return list(session.execute(query).scalars())
 
+    def caseload_summary(self, include_closed: bool = False) -> list[CaseSummary]:
+        """:meth:`caseload` as plain summaries, for the caseload list."""
+        with self.read() as session:
+            query = select(*_SUMMARY_COLUMNS).where(YoungPerson.deleted_at.is_(None))
+            if not include_closed:
+                query = query.where(YoungPerson.status != CaseStatus.CLOSED)
+            query = query.order_by(YoungPerson.family_name, YoungPerson.given_name)
+            return [CaseSummary(*row) for row in session.execute(query)]
+
     def case_file(self, young_person_id: str) -> CaseFile:
         with self.read() as session:
             return load_case_file(session, self.get(session, YoungPerson, young_person_id))
@@ -202,4 +235,4 @@ def load_case_file(session: Session, person: YoungPerson) -> CaseFile:
     )
 
 
-__all__ = ["CaseFile", "CaseService", "load_case_file"]
+__all__ = ["CaseFile", "CaseService", "CaseSummary", "load_case_file"]

@@ -28,6 +28,7 @@ from hubdesk.views.table_model import ColumnsModel
 if TYPE_CHECKING:
     from hubdesk.models import YoungPerson
     from hubdesk.services import Services
+    from hubdesk.services.cases import CaseSummary
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -91,7 +92,7 @@ class CaseRow:
         return format_date(self.next_review) + suffix.get(self.review_state, "")
 
 
-def case_row(person: YoungPerson, today: date) -> CaseRow:
+def case_row(person: YoungPerson | CaseSummary, today: date) -> CaseRow:
     flags = (
         (person.flag_missing, "Missing"),
         (person.flag_nrm_referral, "NRM referral"),
@@ -117,7 +118,8 @@ def caseload_rows(
     """The caseload (closed cases too when asked), reviews judged against ``today``
     (default: today in Europe/London by the services' clock)."""
     day = today or services.cases.today()
-    return [case_row(p, day) for p in services.cases.caseload(include_closed=include_closed)]
+    people = services.cases.caseload_summary(include_closed=include_closed)
+    return [case_row(p, day) for p in people]
 
 
 def _sort_key(column: int, current: CaseFilter | None) -> Callable[[CaseRow], Any]:
