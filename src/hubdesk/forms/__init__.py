@@ -1,4 +1,4 @@
-"""Screening tool definitions: schema, loader and scorer (pure; no I/O beyond reading JSON).
-
-Empty until the screening-tool issue; the package exists so the layout of DESIGN.md §1 holds.
+"""Screening tool definitions: their shape (``definition``), checks, loading and scoring —
+pure, with no I/O beyond reading JSON. The Qt form generated from a definition lives in
+``views/``; screenings themselves are records in ``models/screening.py``.
 """
