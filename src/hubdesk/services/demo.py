@@ -17,6 +17,9 @@ from faker import Faker
 from sqlalchemy import select
 
 from hubdesk.errors import DomainError
+from hubdesk.forms import library
+from hubdesk.forms.definition import Answer, QuestionKind
+from hubdesk.forms.scoring import guide
 from hubdesk.models import VaultMeta, YoungPerson
 from hubdesk.models.base import id_source
 from hubdesk.models.enums import Level
@@ -96,19 +99,36 @@ class _Seeder:
                     self.s.notes.add_addendum(note, self.rng.choice(text.ADDENDA))
 
     def screening(self, pid: str) -> None:
-        sid = self.s.screenings.start(
-            pid, definition_id=SCREENING_TOOL[0], definition_version=SCREENING_TOOL[1]
-        )
-        guide = self.rng.choice(list(Level))
+        """A screening on the shipped tool: a few indicators answered, the guide computed."""
+        tool = library.newest_active(SCREENING_TOOL[0])
+        sid = self.s.screenings.start(pid, definition_id=tool.id, definition_version=tool.version)
+        indicators = [
+            q.id
+            for section in tool.sections
+            if section.scored
+            for q in section.questions
+            if q.kind is QuestionKind.INDICATOR and not q.harm and q.show_when is None
+        ]
+        answers = {
+            qid: Answer(
+                value=self.rng.choice(["concern", "concern", "evidenced", "absent", "not_known"]),
+                source=self.rng.choice(["Young person", "School", "Police", "Carer"]),
+                current=self.rng.random() < 0.7,
+            )
+            for qid in self.rng.sample(indicators, self.rng.randint(0, 9))
+        }
+        result = guide(tool, answers, age=None)
+        level = Level(result.level)
         self.s.screenings.save(
             sid,
-            answers={"demo": "answers arrive with the screening tool"},
-            computed_level=guide,
-            computed_reasons=[f"Demo guide level: {guide.value.replace('_', ' ')}"],
+            answers={qid: a.model_dump() for qid, a in answers.items()},
+            computed_level=level,
+            computed_reasons=list(result.reasons),
+            computed_score={"score": result.score, "sections": result.section_scores},
         )
         if self.rng.random() < 0.85:
-            final = guide if self.rng.random() < 0.8 else self.rng.choice(list(Level))
-            rationale = None if final == guide else "Professional judgement after the visit."
+            final = level if self.rng.random() < 0.8 else self.rng.choice(list(Level))
+            rationale = None if final == level else "Professional judgement after the visit."
             self.s.screenings.complete(sid, final_level=final, rationale=rationale)
 
     def plan(self, pid: str, history: tuple[str, ...]) -> None:
