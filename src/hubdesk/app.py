@@ -362,10 +362,11 @@ def _render_main(shots: _Shots, window: MainWindow) -> None:
     """The caseload, then one young person's case tab by tab (the case with the most to show:
     a plan with several versions, contexts, notes)."""
     from hubdesk.views.contexts_tab import ContextsTab
-    from hubdesk.views.history_tabs import MissingTab, ScreeningsTab, TimelineTab
+    from hubdesk.views.history_tabs import MissingTab, TimelineTab
     from hubdesk.views.notes_tab import NotesTab
     from hubdesk.views.plan_tab import PlanTab
     from hubdesk.views.qt import QFont
+    from hubdesk.views.screenings_tab import ScreeningsTab
 
     shots.grab(window, "caseload")
     services = window.deps.services
@@ -395,6 +396,7 @@ def _render_main(shots: _Shots, window: MainWindow) -> None:
     ):
         view.tabs.setCurrentWidget(view.tab_of(tab_type))
         shots.grab(window, name)
+    _render_screenings(shots, window)
     _render_dialogs(shots, window)
     plan_tab = view.tab_of(PlanTab)
     assert isinstance(plan_tab, PlanTab)
@@ -450,3 +452,21 @@ def _render_dialogs(shots: _Shots, window: MainWindow) -> None:
         plan.flush()
         plan.hide()
     shots.grab(SettingsDialog(window.deps.settings, window), "settings", (520, 320))
+
+
+def _render_screenings(shots: _Shots, window: MainWindow) -> None:
+    """A completed screening read as it was filled, then a new one (nothing is written until
+    something is answered)."""
+    from hubdesk.views.screenings_tab import ScreeningsTab
+
+    view = window.case_view
+    tab = view.tab_of(ScreeningsTab)
+    assert isinstance(tab, ScreeningsTab)
+    view.tabs.setCurrentWidget(tab)
+    case = view.case
+    done = [s for s in case.screenings if s.is_frozen()] if case is not None else []
+    if done and tab.open_screening(done[0].id):
+        shots.grab(window, "screening-completed")
+    tab.start_new()
+    shots.grab(window, "screening-new")
+    tab.back_to_list()

@@ -12,9 +12,10 @@ from hubdesk.services.plans import ActionInput
 from hubdesk.settings import Settings
 from hubdesk.views.case_tab import Deps
 from hubdesk.views.case_view import CaseView
-from hubdesk.views.history_tabs import MissingTab, ScreeningsTab, TimelineTab
+from hubdesk.views.history_tabs import MissingTab, TimelineTab
 from hubdesk.views.overview_tab import OverviewTab, plan_in_force
 from hubdesk.views.qt import Qt
+from hubdesk.views.screenings_tab import ScreeningsTab
 from hubdesk.views.tasks import Tasks
 
 TABS = (OverviewTab, ScreeningsTab, MissingTab, TimelineTab)

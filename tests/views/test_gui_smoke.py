@@ -30,6 +30,8 @@ def test_gui_smoke_on_a_temporary_demo_vault(
             "caseload",
             "case-overview",
             "screenings",
+            "screening-completed",
+            "screening-new",
             "plan-editor",
             "plan-comparison",
             "notes",

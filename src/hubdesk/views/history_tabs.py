@@ -1,14 +1,14 @@
-"""Read-only tabs of a case: screenings, missing episodes and the timeline.
+"""Read-only tabs of a case: missing episodes and the timeline.
 
-Screenings and missing episodes are recorded through their own tools (the screening tool,
-missing-episode triage); here a practitioner sees them in one place with the case.
+Missing episodes are recorded through missing-episode triage; here a practitioner sees them
+in one place with the case.
 """
 
 from __future__ import annotations
 
 from hubdesk.services.cases import CaseFile
 from hubdesk.services.timeline import build_timeline
-from hubdesk.timeutil import format_date, format_datetime, words
+from hubdesk.timeutil import format_datetime, words
 from hubdesk.views.case_tab import CaseTab, Deps, ViewState
 from hubdesk.views.qt import QLabel, QVBoxLayout
 from hubdesk.views.record_table import RecordTable
@@ -44,29 +44,6 @@ class _ListTab(CaseTab):
     def restore_view_state(self, state: ViewState) -> None:
         if "record_id" in state:
             self.table.select_id(state["record_id"])
-
-
-class ScreeningsTab(_ListTab):
-    title = "Screenings"
-    columns = ("Started", "Status", "Guide level", "Level chosen", "Why", "Rescreen due")
-    empty = "No screenings recorded yet."
-
-    def rows(self, case: CaseFile) -> list[tuple[str, list[str]]]:
-        ordered = sorted(case.screenings, key=lambda s: s.created_at, reverse=True)
-        return [
-            (
-                s.id,
-                [
-                    format_date(s.created_at),
-                    words(s.status),
-                    words(s.computed_level) if s.computed_level else "",
-                    words(s.final_level) if s.final_level else "",
-                    s.rationale or "",
-                    format_date(s.rescreen_due),
-                ],
-            )
-            for s in ordered
-        ]
 
 
 class MissingTab(_ListTab):
@@ -105,4 +82,4 @@ class TimelineTab(_ListTab):
         self.table.scrollToBottom()  # a chronology: the newest events are at the end
 
 
-__all__ = ["MissingTab", "ScreeningsTab", "TimelineTab"]
+__all__ = ["MissingTab", "TimelineTab"]

@@ -10,7 +10,7 @@ from hubdesk.views.case_tab import CaseTab, Deps, ViewState
 from hubdesk.views.case_view import CaseView
 from hubdesk.views.caseload_pane import CaseloadPane
 from hubdesk.views.contexts_tab import ContextsTab
-from hubdesk.views.history_tabs import MissingTab, ScreeningsTab, TimelineTab
+from hubdesk.views.history_tabs import MissingTab, TimelineTab
 from hubdesk.views.notes_tab import NotesTab
 from hubdesk.views.overview_tab import OverviewTab
 from hubdesk.views.plan_tab import PlanTab
@@ -26,6 +26,7 @@ from hubdesk.views.qt import (
     Qt,
     Signal,
 )
+from hubdesk.views.screenings_tab import ScreeningsTab
 from hubdesk.views.widgets import named
 
 if TYPE_CHECKING:

@@ -83,11 +83,17 @@ class ScreeningForm(QWidget):
         self._body: QWidget | None = None
         self._build()
 
+    @property
+    def screening_id(self) -> str | None:
+        """The screening's id; None until the first change has been saved."""
+        return self.record.value
+
     # Building ---------------------------------------------------------------------------
 
     def _build(self) -> None:
         if self._body is not None:
             self._body.hide()
+            self._body.setParent(None)  # out of findChildren at once, not at deletion
             self._body.deleteLater()
         self.fields, self.rows = {}, {}
         self._body = QWidget(self)
@@ -150,7 +156,9 @@ class ScreeningForm(QWidget):
             if question.help:
                 hint = QLabel(question.help)
                 hint.setWordWrap(True)
-                hint.setEnabled(False)  # greyed, as a hint; still read by the screen reader
+                italic = hint.font()
+                italic.setItalic(True)  # a hint, kept at full contrast (not greyed out)
+                hint.setFont(italic)
                 column.addWidget(hint)
             self.rows[question.id] = box
             layout.addWidget(box)
