@@ -132,3 +132,24 @@ def test_tab_leaves_a_record_table_instead_of_cycling_its_cells(
     timeline.table.setFocus()  # type: ignore[attr-defined]
     qtbot.keyClick(timeline.table, Qt.Key.Key_Tab)  # type: ignore[attr-defined]
     assert not timeline.table.hasFocus()  # type: ignore[attr-defined]
+
+
+def test_the_overview_says_when_the_next_screening_is_due(qtbot: QtBot, services: Services) -> None:
+    from hubdesk.models.enums import Level as L
+
+    pid = _case(services)
+    view = _view(qtbot, services)
+    view.show_case(pid)
+    overview = view.tab_of(OverviewTab)
+    assert "no screening completed yet" in overview.text.text()  # type: ignore[attr-defined]
+
+    sid = services.screenings.start(pid, definition_id="exploitation", definition_version=1)
+    services.screenings.complete(sid, final_level=L.MODERATE, rationale="Seen at the station.")
+    view.reload()
+    due = services.cases.case_file(pid).screenings[0].rescreen_due
+    assert due is not None
+    assert due.strftime("%d/%m/%Y") in overview.text.text()  # type: ignore[attr-defined]
+
+    services.missing.report(pid, started_at=services.cases.clock())
+    view.reload()
+    assert "now: missing on" in overview.text.text()  # type: ignore[attr-defined]

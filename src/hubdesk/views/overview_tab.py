@@ -41,6 +41,21 @@ def plan_in_force(case: CaseFile) -> PlanVersion | None:
     return None
 
 
+def rescreen_words(case: CaseFile, today: date) -> str:
+    """When the next screening is due: 3 months after the last completed one, or now when the
+    young person has gone missing since (DOMAIN.md)."""
+    done = [s for s in case.screenings if s.completed_at is not None]
+    if not done:
+        return "no screening completed yet"
+    last = max(done, key=lambda s: s.completed_at or s.created_at)
+    assert last.completed_at is not None
+    since = [e for e in case.episodes if e.started_at > last.completed_at]
+    if since:
+        first = min(e.started_at for e in since)
+        return f"now: missing on {format_date(first)}, after the last screening"
+    return due_words(last.rescreen_due, today)
+
+
 def _facts(case: CaseFile, today: date) -> list[tuple[str, str]]:
     p = case.young_person
     born = (
@@ -59,6 +74,7 @@ def _facts(case: CaseFile, today: date) -> list[tuple[str, str]]:
         ("Education", p.education or "not recorded"),
         ("Concerns about", harms),
         ("Next review", due_words(p.next_review_date, today)),
+        ("Next screening due", rescreen_words(case, today)),
     ]
 
 
