@@ -3,8 +3,11 @@ completed one read-only as it was filled, and return to it after a lock."""
 
 from __future__ import annotations
 
+import pytest
 from pytestqt.qtbot import QtBot
 
+from hubdesk.forms import library
+from hubdesk.models.enums import Level
 from hubdesk.services import Services
 from hubdesk.services.demo import seed_demo
 from hubdesk.views.case_tab import Deps
@@ -59,3 +62,26 @@ def test_a_completed_screening_opens_read_only_and_the_place_comes_back(
     assert again.form is not None
     assert again.form.screening_id == done.id
     assert unnamed_controls(again) == []
+
+
+def test_an_old_screening_opens_with_the_tool_version_it_was_filled_with(
+    qtbot: QtBot, deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v1 = library.find("exploitation", 1)
+    assert v1 is not None
+    renamed = v1.sections[0].model_copy(update={"title": "About this screening (revised)"})
+    v2 = v1.model_copy(update={"version": 2, "sections": [renamed, *v1.sections[1:]]})
+    pid = deps.services.cases.add(given_name="Osian", family_name="Rees")
+    old = deps.services.screenings.start(pid, definition_id="exploitation", definition_version=1)
+    deps.services.screenings.complete(old, final_level=Level.EMERGING, rationale="First look.")
+    monkeypatch.setattr(library, "shipped", lambda: (v1, v2))  # a revised tool arrives
+
+    tab = _tab(qtbot, deps)
+    tab.show_case(deps.services.cases.case_file(pid))
+    assert tab.open_screening(old)
+    assert tab.form is not None
+    assert tab.form.definition is v1  # read exactly as it was filled
+    tab.back_to_list()
+    tab.start_new()
+    assert tab.form is not None
+    assert tab.form.definition is v2  # new screenings use the newest active version
