@@ -51,6 +51,13 @@ def statuses(vault: Vault, plan_id: str) -> list[P]:
         return [v.status for v in plan.versions]
 
 
+def decision_note(vault: Vault, version_id: str) -> str | None:
+    with vault.read() as session:
+        version = session.get(PlanVersion, version_id)
+        assert version is not None
+        return version.decision_note
+
+
 def version_ids(vault: Vault, plan_id: str) -> list[str]:
     with vault.read() as session:
         plan = session.get(SafetyPlan, plan_id)
@@ -167,10 +174,7 @@ def test_once_version_1_is_returned_the_draft_takes_its_place_and_can_be_sent(
         ("superseded", first_id),
         ("submit", second_id),
     ]
-    with vault.read() as session:
-        first = session.get(PlanVersion, first_id)
-        assert first is not None
-        assert first.decision_note == "Add who meets her at the bus."
+    assert decision_note(vault, first_id) == "Add who meets her at the bus."
     assert fixed.verify_audit().ok
 
 
@@ -230,10 +234,7 @@ def test_a_new_draft_supersedes_the_returned_version_with_an_event(
         ("superseded", first_id),
         ("update", second_id),
     ]
-    with vault.read() as session:
-        first = session.get(PlanVersion, first_id)
-        assert first is not None
-        assert first.decision_note == "Add who meets her at the bus."
+    assert decision_note(vault, first_id) == "Add who meets her at the bus."
     assert fixed.verify_audit().ok
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from hubdesk.errors import HubDeskError
 from hubdesk.timeutil import LONDON
-from hubdesk.views.qt import QObject, QTimer, Signal, is_alive
+from hubdesk.views.qt import QApplication, QObject, QTimer, Signal, is_alive
 from hubdesk.views.tasks import Tasks
 from hubdesk.views.widgets import problem_words
 
@@ -78,10 +78,7 @@ class Autosave(QObject):
         if self._pending:
             self._save()
         self._tasks.wait_idle()
-        # The queued callbacks have not run yet; deliver them so state is current.
-        from hubdesk.views.qt import QApplication
-
-        QApplication.processEvents()
+        QApplication.processEvents()  # deliver the queued results, so the state is current
         return not self.pending and self.last_problem is None
 
     def _save(self) -> None:

@@ -26,7 +26,6 @@ from hubdesk.views.qt import (
 from hubdesk.views.table_model import ColumnsModel
 
 if TYPE_CHECKING:
-    from hubdesk.models import YoungPerson
     from hubdesk.services import Services
     from hubdesk.services.cases import CaseSummary
 
@@ -92,7 +91,7 @@ class CaseRow:
         return format_date(self.next_review) + suffix.get(self.review_state, "")
 
 
-def case_row(person: YoungPerson | CaseSummary, today: date) -> CaseRow:
+def case_row(person: CaseSummary, today: date) -> CaseRow:
     flags = (
         (person.flag_missing, "Missing"),
         (person.flag_nrm_referral, "NRM referral"),
