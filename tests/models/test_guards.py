@@ -87,7 +87,9 @@ def submitted_plan(services: Services, fake: Faker) -> tuple[str, str]:
 
 def completed_screening(services: Services, fake: Faker) -> str:
     pid = new_person(services, fake)
-    screening_id = services.screenings.start(pid, definition_id="efh", definition_version=1)
+    screening_id = services.screenings.start(
+        pid, definition_id="exploitation", definition_version=1
+    )
     services.screenings.save(
         screening_id, answers={"missing.recent": "concern"}, computed_level=Level.MODERATE
     )

@@ -33,7 +33,9 @@ def one_of_everything(services: Services, fake: Faker) -> str:
     services.contexts.link(
         pid, context_id, why="Seen there late at night", reliability=Reliability.LIKELY
     )
-    screening_id = services.screenings.start(pid, definition_id="efh", definition_version=1)
+    screening_id = services.screenings.start(
+        pid, definition_id="exploitation", definition_version=1
+    )
     services.screenings.complete(screening_id, final_level=Level.EMERGING)
     plan_id = services.plans.create(young_person_id=pid)
     services.plans.save_draft(

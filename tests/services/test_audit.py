@@ -148,7 +148,7 @@ def test_plan_events(fixed: Services, vault: Vault, trail: Trail, pid: str) -> N
 
 
 def test_screening_events(fixed: Services, trail: Trail, pid: str) -> None:
-    screening_id = fixed.screenings.start(pid, definition_id="efh", definition_version=1)
+    screening_id = fixed.screenings.start(pid, definition_id="exploitation", definition_version=1)
     assert trail.new() == [("create", "screening", screening_id)]
     fixed.screenings.save(screening_id, answers={"q1": "concern"}, computed_level=Level.EMERGING)
     assert trail.new() == [("update", "screening", screening_id)]
@@ -268,7 +268,7 @@ def test_a_refused_close_leaves_the_case_open_and_no_event(
 def test_a_refused_screening_completion_leaves_no_level_and_no_event(
     fixed: Services, vault: Vault, trail: Trail, pid: str
 ) -> None:
-    screening_id = fixed.screenings.start(pid, definition_id="efh", definition_version=1)
+    screening_id = fixed.screenings.start(pid, definition_id="exploitation", definition_version=1)
     fixed.screenings.save(screening_id, answers={}, computed_level=Level.EMERGING)
     trail.new()
     with pytest.raises(DomainError):

@@ -191,7 +191,9 @@ def fill_case(services: Services, pid: str, tag: str) -> dict[str, str]:
     ids: dict[str, str] = {}
     context_id = services.contexts.create(kind=ContextKind.PEER_GROUP, name=f"Group {tag}")
     ids["link"] = services.contexts.link(pid, context_id, why=f"Friends {tag}")
-    ids["screening"] = services.screenings.start(pid, definition_id="efh", definition_version=1)
+    ids["screening"] = services.screenings.start(
+        pid, definition_id="exploitation", definition_version=1
+    )
     ids["plan"] = services.plans.create(young_person_id=pid)
     services.plans.save_draft(
         ids["plan"],

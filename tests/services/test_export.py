@@ -29,7 +29,9 @@ FAKER_SEED = 1414
 def fill(services: Services, pid: str, fake: Faker, context_id: str) -> None:
     """One of each record kind for this young person, words from Faker."""
     services.contexts.link(pid, context_id, why=fake.sentence())
-    screening_id = services.screenings.start(pid, definition_id="efh", definition_version=1)
+    screening_id = services.screenings.start(
+        pid, definition_id="exploitation", definition_version=1
+    )
     services.screenings.save(
         screening_id, answers={"q": fake.word()}, computed_level=Level.EMERGING
     )

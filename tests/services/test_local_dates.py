@@ -71,7 +71,7 @@ def test_a_screening_completed_after_midnight_counts_from_londons_today(
     late: Services, vault: Vault
 ) -> None:
     pid = late.cases.add(given_name="Zoë", family_name="O'Neill")
-    screening_id = late.screenings.start(pid, definition_id="efh", definition_version=1)
+    screening_id = late.screenings.start(pid, definition_id="exploitation", definition_version=1)
     late.screenings.complete(screening_id, final_level=Level.EMERGING)
     with vault.read() as session:
         assert session.get(Screening, screening_id).rescreen_due == date(2025, 10, 1)

@@ -39,7 +39,7 @@ def full_case(services: Services, family_name: str) -> tuple[str, str]:
     episode = services.missing.report(pid, started_at=now - timedelta(days=2))
     services.missing.record_return(episode, ended_at=now - timedelta(days=1))
     services.missing.record_interview(episode, status="declined", attempts=["Phone call"])
-    screening = services.screenings.start(pid, definition_id="x", definition_version=1)
+    screening = services.screenings.start(pid, definition_id="exploitation", definition_version=1)
     services.screenings.save(screening, answers={"q": MARKER})
     services.work.record_share(
         pid, shared_at=now, what="Plan", recipient="School", why="Safety", lawful_basis="Art 6"

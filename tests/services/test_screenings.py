@@ -39,15 +39,15 @@ def screening(vault: Vault, screening_id: str) -> Screening:
 def test_start_makes_a_draft_against_one_tool_version(
     fixed: Services, vault: Vault, pid: str
 ) -> None:
-    screening_id = fixed.screenings.start(pid, definition_id="wm-efh", definition_version=3)
+    screening_id = fixed.screenings.start(pid, definition_id="exploitation", definition_version=1)
     started = screening(vault, screening_id)
     assert started.status is ScreeningStatus.DRAFT
-    assert (started.definition_id, started.definition_version) == ("wm-efh", 3)
+    assert (started.definition_id, started.definition_version) == ("exploitation", 1)
     assert (started.answers, started.computed_level, started.final_level) == ({}, None, None)
 
 
 def test_save_keeps_answers_and_the_guide(fixed: Services, vault: Vault, pid: str) -> None:
-    screening_id = fixed.screenings.start(pid, definition_id="wm-efh", definition_version=3)
+    screening_id = fixed.screenings.start(pid, definition_id="exploitation", definition_version=1)
     fixed.screenings.save(
         screening_id,
         answers=ANSWERS,
@@ -66,7 +66,7 @@ def test_save_keeps_answers_and_the_guide(fixed: Services, vault: Vault, pid: st
 def test_complete_sets_the_level_on_the_young_person_and_the_rescreen_date(
     fixed: Services, vault: Vault, pid: str
 ) -> None:
-    screening_id = fixed.screenings.start(pid, definition_id="wm-efh", definition_version=3)
+    screening_id = fixed.screenings.start(pid, definition_id="exploitation", definition_version=1)
     fixed.screenings.save(screening_id, answers=ANSWERS, computed_level=Level.MODERATE)
     fixed.screenings.complete(
         screening_id, final_level=Level.MODERATE, pathway=" Weekly exploitation panel "
@@ -83,7 +83,7 @@ def test_complete_sets_the_level_on_the_young_person_and_the_rescreen_date(
 
 
 def test_a_level_above_the_guide_needs_a_rationale(fixed: Services, vault: Vault, pid: str) -> None:
-    screening_id = fixed.screenings.start(pid, definition_id="wm-efh", definition_version=3)
+    screening_id = fixed.screenings.start(pid, definition_id="exploitation", definition_version=1)
     fixed.screenings.save(screening_id, answers=ANSWERS, computed_level=Level.EMERGING)
     with pytest.raises(DomainError) as caught:
         fixed.screenings.complete(screening_id, final_level=Level.SIGNIFICANT, rationale="  ")
@@ -99,7 +99,7 @@ def test_a_level_above_the_guide_needs_a_rationale(fixed: Services, vault: Vault
 def test_a_level_below_the_guide_with_a_rationale_completes(
     fixed: Services, vault: Vault, pid: str
 ) -> None:
-    screening_id = fixed.screenings.start(pid, definition_id="wm-efh", definition_version=3)
+    screening_id = fixed.screenings.start(pid, definition_id="exploitation", definition_version=1)
     fixed.screenings.save(screening_id, answers=ANSWERS, computed_level=Level.SIGNIFICANT)
     fixed.screenings.complete(
         screening_id,
@@ -115,7 +115,7 @@ def test_a_level_below_the_guide_with_a_rationale_completes(
 def test_a_completed_screening_cannot_be_saved_or_completed_again(
     fixed: Services, vault: Vault, pid: str
 ) -> None:
-    screening_id = fixed.screenings.start(pid, definition_id="wm-efh", definition_version=3)
+    screening_id = fixed.screenings.start(pid, definition_id="exploitation", definition_version=1)
     fixed.screenings.save(screening_id, answers=ANSWERS, computed_level=Level.MODERATE)
     fixed.screenings.complete(screening_id, final_level=Level.MODERATE)
     with pytest.raises(DomainError) as caught:
@@ -176,6 +176,8 @@ def test_the_rescreen_date_is_three_calendar_months_on(
     assert RESCREEN_MONTHS == 3
     services = at(now, vault)
     pid = services.cases.add(given_name=fake["fr_FR"].first_name(), family_name="O'Brien")
-    screening_id = services.screenings.start(pid, definition_id="wm-efh", definition_version=3)
+    screening_id = services.screenings.start(
+        pid, definition_id="exploitation", definition_version=1
+    )
     services.screenings.complete(screening_id, final_level=Level.EMERGING)
     assert screening(vault, screening_id).rescreen_due == due

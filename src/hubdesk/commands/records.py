@@ -111,9 +111,10 @@ def cmd_plan_submit(args: argparse.Namespace) -> int:
 
 def cmd_screening_start(args: argparse.Namespace) -> int:
     with services_for(args) as s:
+        version = args.tool_version or s.definitions.newest_active(args.tool).version
         print(
             s.screenings.start(
-                args.young_person, definition_id=args.tool, definition_version=args.tool_version
+                args.young_person, definition_id=args.tool, definition_version=version
             )
         )
     return 0
@@ -185,7 +186,7 @@ def add_parsers(sub: argparse._SubParsersAction, add) -> None:  # type: ignore[t
     p = add(ss, "start", cmd_screening_start, "Start a screening.")
     p.add_argument("--young-person", required=True, metavar="ID")
     p.add_argument("--tool", default="exploitation", help="screening tool id")
-    p.add_argument("--tool-version", type=int, default=1)
+    p.add_argument("--tool-version", type=int, help="tool version (default: the newest active)")
     p = add(ss, "complete", cmd_screening_complete, "Complete a screening with a final level.")
     p.add_argument("screening", metavar="SCREENING_ID")
     p.add_argument(

@@ -1,9 +1,9 @@
 """The screening tool definitions shipped with HubDesk (``resources/screening/*.json``), found
 by id and version.
 
-A screening names the definition id and version it was filled with, so it always re-renders
-as it was filled; new screenings use the newest active version. (Definitions delivered by the
-hub and kept in the vault come with the sync issue.)
+A screening names the definition id and version it was filled with. The vault keeps every
+version it has seen (``services/definitions.py``) and prefers its own copy; this module only
+knows what this install ships.
 """
 
 from __future__ import annotations

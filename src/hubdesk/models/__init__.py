@@ -8,7 +8,7 @@ from hubdesk.models.missing import MissingEpisode, ReturnInterview
 from hubdesk.models.notes import Addendum, ContactNote
 from hubdesk.models.people import YoungPerson
 from hubdesk.models.plans import PlanAction, PlanVersion, SafetyPlan
-from hubdesk.models.screening import Screening
+from hubdesk.models.screening import Screening, ScreeningDefinition
 from hubdesk.models.work import InformationShare, Intervention, Meeting, NRMReferral
 
 #: Every synced record kind, by the name used in audit events, exports and (later) sync.
@@ -52,6 +52,7 @@ __all__ = [
     "ReturnInterview",
     "SafetyPlan",
     "Screening",
+    "ScreeningDefinition",
     "SearchDoc",
     "VaultMeta",
     "YoungPerson",

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hubdesk.errors import DomainError
-from hubdesk.models.base import EnumText, Record, UTCDateTime
+from hubdesk.models.base import Base, EnumText, Record, UTCDateTime
 from hubdesk.models.enums import Level
 from hubdesk.models.states import StateMachine
 
@@ -77,3 +77,28 @@ class Screening(Record):
         self.completed_at = at
         self.completed_by = by
         self.rescreen_due = rescreen_due
+
+
+class ScreeningDefinition(Base):
+    """A screening tool definition this vault has seen, kept word for word.
+
+    Every screening's definition is stored here (in the transaction that starts the
+    screening), as is every shipped one when the vault is unlocked and, with sync, every one
+    the hub sends. An id and version, once stored, never change content: the vault's copy is
+    what old screenings were filled with. Only the status may change (a tool withdrawn).
+    Not a synced record: the hub is the source of new versions.
+    """
+
+    __tablename__ = "screening_definition"
+
+    definition_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    #: The definition as canonical JSON (sorted keys), parsed and checked again on every read.
+    content: Mapped[str] = mapped_column(Text)
+    #: SHA-256 of ``content``: the same id and version with other content is refused.
+    digest: Mapped[str] = mapped_column(String(64))
+    #: Where it came from first: "shipped" or "hub".
+    source: Mapped[str] = mapped_column(String(20))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

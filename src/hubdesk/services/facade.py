@@ -8,6 +8,7 @@ from datetime import datetime
 from hubdesk.services.base import Actor
 from hubdesk.services.cases import CaseService
 from hubdesk.services.contexts import ContextService
+from hubdesk.services.definitions import DefinitionService
 from hubdesk.services.drafts import DraftService
 from hubdesk.services.export import ExportService
 from hubdesk.services.missing import MissingService
@@ -32,6 +33,7 @@ class Services:
         self.cases = CaseService(*args)
         self.contexts = ContextService(*args)
         self.drafts = DraftService(*args)
+        self.definitions = DefinitionService(*args)
         self.notes = NoteService(*args)
         self.plans = PlanService(*args)
         self.screenings = ScreeningService(*args)

@@ -14,6 +14,7 @@ from hubdesk.errors import DomainError
 from hubdesk.models import Screening, YoungPerson
 from hubdesk.models.enums import Level
 from hubdesk.services.base import ServiceBase, choice, optional_text
+from hubdesk.services.definitions import keep, stored_or_shipped
 from hubdesk.timeutil import format_date
 
 RESCREEN_MONTHS = 3
@@ -29,6 +30,18 @@ class ScreeningService(ServiceBase):
     def start(self, young_person_id: str, *, definition_id: str, definition_version: int) -> str:
         with self.write() as session:
             self.get(session, YoungPerson, young_person_id)
+            definition = stored_or_shipped(session, definition_id, definition_version)
+            if definition is None:
+                raise DomainError(
+                    f"The screening tool '{definition_id}' version {definition_version} is "
+                    "not installed, so a screening cannot be started with it."
+                )
+            if definition.status != "active":
+                raise DomainError(
+                    f"Version {definition_version} of the screening tool has been withdrawn; "
+                    "start the screening with the current version."
+                )
+            keep(session, definition, "shipped", self.clock())
             screening = Screening(
                 young_person_id=young_person_id,
                 definition_id=definition_id,
