@@ -64,7 +64,7 @@ class Desktop:
         vault_dir: Path,
         settings: Settings,
         *,
-        remember_settings: bool = True,
+        observe_only: bool = False,
     ) -> None:
         from hubdesk.views.idle import IdleWatcher
         from hubdesk.views.tasks import Tasks
@@ -72,8 +72,8 @@ class Desktop:
         self.app = app
         self.vault_dir = vault_dir
         self.settings = settings
-        #: False for gui-smoke: rendering screens must not change the user's settings file.
-        self.remember_settings = remember_settings
+        #: True for gui-smoke: rendering screens writes neither the settings file nor the vault.
+        self.observe_only = observe_only
         self.vault: Vault | None = None
         self.window: MainWindow | None = None
         self.saved_view: ViewState | None = None
@@ -173,6 +173,17 @@ class Desktop:
             window.restore_view_state(self.saved_view)
             self.saved_view = None
         self.idle.start()
+        if not self.observe_only:
+            # The vault keeps every tool version it has seen, so its screenings outlive
+            # HubDesk updates that stop shipping a version.
+            self.tasks.write(deps.services.definitions.remember_shipped, _ignore, self._not_kept)
+
+    def _not_kept(self, error: BaseException) -> None:
+        from hubdesk.views.widgets import problem_words
+
+        logging.getLogger(__name__).warning("Screening tools not kept: %s", type(error).__name__)
+        if self.window is not None:
+            self.window.show_status(problem_words(error))
 
     def edit_settings(self) -> None:
         from hubdesk.settings import save_settings
@@ -188,7 +199,7 @@ class Desktop:
         for name in type(changed).model_fields:
             setattr(self.settings, name, getattr(changed, name))
         self.idle.set_timeout(self.settings.idle_lock_minutes * 60_000)
-        if self.remember_settings:
+        if not self.observe_only:
             _save_quietly(save_settings, self.settings)
         window.apply_settings()
 
@@ -200,7 +211,7 @@ class Desktop:
         # One Settings object is shared with the window's screens (large type is changed
         # there), so it is updated in place, never replaced behind their backs.
         self.settings.window_geometry = bytes(self.window.saveGeometry().toBase64().data()).decode()
-        if self.remember_settings:
+        if not self.observe_only:
             _save_quietly(save_settings, self.settings)
 
     def lock(self) -> None:
@@ -326,7 +337,7 @@ def _render(out: Path, vault_dir: Path, passphrase: bytearray) -> list[Path]:
 
     app = QApplication.instance() or QApplication(["hubdesk-gui-smoke"])
     assert isinstance(app, QApplication)
-    desktop = Desktop(app, vault_dir, Settings(idle_lock_minutes=60), remember_settings=False)
+    desktop = Desktop(app, vault_dir, Settings(idle_lock_minutes=60), observe_only=True)
     shots = _Shots(app, out)
     try:
         shots.grab(desktop.unlock, "unlock", (460, 240))
@@ -470,3 +481,7 @@ def _render_screenings(shots: _Shots, window: MainWindow) -> None:
     tab.start_new()
     shots.grab(window, "screening-new")
     tab.back_to_list()
+
+
+def _ignore(_value: object) -> None:
+    """A write whose result nobody waits for."""

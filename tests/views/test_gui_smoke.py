@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from hubdesk import cli
+from hubdesk.services import Services
 from hubdesk.settings import Settings, load_settings, save_settings
 from hubdesk.store.vault import Vault
 from tests.conftest import PASSPHRASE
@@ -67,3 +68,5 @@ def test_gui_smoke_on_a_given_vault_needs_its_passphrase(
     assert "does not open this vault" in capsys.readouterr().err
     monkeypatch.setenv("HUBDESK_PASSPHRASE", PASSPHRASE)
     assert cli.main(["gui-smoke", "--out", str(tmp_path / "b"), "--vault", str(vault_dir)]) == 0
+    with Vault.open(vault_dir, bytearray(PASSPHRASE.encode())) as looked_at:
+        assert Services(looked_at).definitions.kept() == []  # rendering wrote nothing

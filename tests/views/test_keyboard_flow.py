@@ -19,28 +19,10 @@ from hubdesk.views.main_window import MainWindow
 from hubdesk.views.note_editor import DraftNoteEditor, FinalisedNoteView
 from hubdesk.views.notes_tab import NotesTab
 from hubdesk.views.plan_tab import PlanTab
-from hubdesk.views.qt import QApplication, Qt, QWidget
+from hubdesk.views.qt import QApplication, Qt
 from tests.conftest import PASSPHRASE
 from tests.views.a11y import activate
-
-ALT = Qt.KeyboardModifier.AltModifier
-CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-def focused() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None
-    return widget
-
-
-def type_in(qtbot: QtBot, text: str) -> None:
-    qtbot.keyClicks(focused(), text)
-
-
-def key(
-    qtbot: QtBot, k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
-) -> None:
-    qtbot.keyClick(focused(), k, modifier)
+from tests.views.desktop import ALT, CTRL, focused, key, type_in
 
 
 @pytest.mark.slow

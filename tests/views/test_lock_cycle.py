@@ -3,56 +3,15 @@ caseload back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 from pytestqt.qtbot import QtBot
 
-from hubdesk.app import Desktop
 from hubdesk.services import Services
 from hubdesk.settings import Settings
 from hubdesk.store.vault import Vault
-from hubdesk.views.case_tab import CaseTab
 from hubdesk.views.qt import QApplication, Qt
-from tests.conftest import PASSPHRASE
-
-
-def unlock(qtbot: QtBot, desktop: Desktop) -> None:
-    qtbot.keyClicks(desktop.unlock.passphrase, PASSPHRASE)
-    qtbot.keyClick(desktop.unlock.passphrase, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: desktop.window is not None, timeout=5000)
-
-
-T = TypeVar("T", bound=CaseTab)
-
-
-def open_tab(desktop: Desktop, young_person_id: str, tab_type: type[T]) -> T:
-    """The unlocked window on this young person, at this section of their case."""
-    window = desktop.window
-    assert window is not None
-    window.caseload.select_case(young_person_id)
-    window.case_view.show_case(young_person_id)
-    tab = window.case_view.tab_of(tab_type)
-    assert isinstance(tab, tab_type)
-    window.case_view.tabs.setCurrentWidget(tab)
-    return tab
-
-
-@contextmanager
-def running(qtbot: QtBot, vault_dir: Path, settings: Settings | None = None) -> Iterator[Desktop]:
-    """A started Desktop on the vault, its vault closed and idle watcher removed afterwards."""
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    desktop = Desktop(app, vault_dir, settings or Settings())
-    qtbot.addWidget(desktop.unlock)
-    desktop.start()
-    try:
-        yield desktop
-    finally:
-        desktop.close_vault()
-        app.removeEventFilter(desktop.idle)
+from tests.views.desktop import open_tab, running, unlock
 
 
 def test_ctrl_l_locks_and_the_passphrase_brings_the_caseload_back(

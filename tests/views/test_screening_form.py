@@ -172,7 +172,7 @@ def test_autosave_resume_complete_and_read_only(
     assert editable(resumed) == []
 
     reread = open_form(
-        qtbot, deps, pid, definition, screening_id=stored.id, answers=stored.answers, completed=True
+        qtbot, deps, pid, definition, screening_id=stored.id, answers=stored.answers, read_only=True
     )
     assert editable(reread) == []
     assert reread.guide_panel.level.text() == "Guide level: Moderate"

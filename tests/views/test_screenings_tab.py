@@ -80,8 +80,8 @@ def test_an_old_screening_opens_with_the_tool_version_it_was_filled_with(
     tab.show_case(deps.services.cases.case_file(pid))
     assert tab.open_screening(old)
     assert tab.form is not None
-    assert tab.form.definition is v1  # read exactly as it was filled
+    assert tab.form.definition == v1  # read exactly as it was filled
     tab.back_to_list()
     tab.start_new()
     assert tab.form is not None
-    assert tab.form.definition is v2  # new screenings use the newest active version
+    assert tab.form.definition == v2  # new screenings use the newest active version

@@ -117,6 +117,13 @@ class _Seeder:
             )
             for qid in self.rng.sample(indicators, self.rng.randint(0, 9))
         }
+        answers |= {
+            "about_reason": Answer(text=self.rng.choice(text.SCREENING_REASONS)),
+            "about_agencies": Answer(
+                values=self.rng.sample(["childrens_social_care", "police", "school", "health"], 2)
+            ),
+            "about_date": Answer(value=self.ago(self.rng.uniform(1, 60)).date().isoformat()),
+        }
         result = guide(tool, answers, age=None)
         level = Level(result.level)
         self.s.screenings.save(

@@ -118,3 +118,12 @@ LINK_WHY = (
     "Police intelligence links this place to county lines activity.",
     "The young person says they feel unsafe there.",
 )
+
+#: Why a screening is happening (the tool's first, required question).
+SCREENING_REASONS = (
+    "Reported missing twice this month and found a long way from home.",
+    "School noticed new expensive clothes and a second phone.",
+    "Seen by police with older young people at the station late at night.",
+    "A carer found messages from adults the young person met online.",
+    "Stopped going to college and is out until the early hours.",
+)

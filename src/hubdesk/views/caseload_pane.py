@@ -145,7 +145,6 @@ class CaseloadPane(QWidget):
         )
         self.search.setPlaceholderText("Name, or words in notes and plans")
         self.search.textChanged.connect(self._text_changed)
-        self.search.installEventFilter(self)
         search_label = QLabel("&Search")
         search_label.setBuddy(self.search)
         search_row = QHBoxLayout()
@@ -200,6 +199,7 @@ class CaseloadPane(QWidget):
         self.model = CaseloadTableModel()
         self.table = self._build_table()
         self.table.viewport().installEventFilter(self)  # resized: fit the columns
+        self.search.installEventFilter(self)  # only now: the filter reads self.table
         self.empty = message_label("Nothing to show")
         self.empty.hide()
         self.problem = message_label("Search problem")

@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self.caseload.case_chosen.connect(self.case_view.show_case)
         self.caseload.open_requested.connect(self._focus_case)
         self.case_view.case_changed.connect(self._case_changed)
-        self.case_view.status.connect(self._show_status)
+        self.case_view.status.connect(self.show_status)
         self.context_plans: list[ContextPlanDialog] = []
         contexts = self.case_view.tab_of(ContextsTab)
         assert isinstance(contexts, ContextsTab)
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
 
     def _new_note(self) -> None:
         if self.case_view.case is None:
-            self._show_status("Choose a young person first, then start a contact note.")
+            self.show_status("Choose a young person first, then start a contact note.")
             return
         notes = self.case_view.tab_of(NotesTab)
         self.case_view.tabs.setCurrentWidget(notes)
@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
         text = QApplication.clipboard().text()
         if text and QApplication.activeWindow() is not None:
             self.copied = text
-            self._show_status(COPIED)
+            self.show_status(COPIED)
 
     def clear_copied(self) -> None:
         """Clear the clipboard if it still holds what was copied from HubDesk."""
@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
             clipboard.clear()
         self.copied = ""
 
-    def _show_status(self, text: str) -> None:
+    def show_status(self, text: str) -> None:
         self.saved.setText(text)
 
     # -- saving, locking, returning ------------------------------------------------------

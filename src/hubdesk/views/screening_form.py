@@ -61,7 +61,7 @@ class ScreeningForm(QWidget):
         definition: Definition,
         screening_id: str | None = None,
         answers: Mapping[str, Any] | None = None,
-        completed: bool = False,
+        read_only: bool = False,
         age: int | None = None,
     ) -> None:
         super().__init__()
@@ -70,7 +70,7 @@ class ScreeningForm(QWidget):
         self.definition = definition
         self.age = age
         self.record = RecordId(screening_id)
-        self.read_only = completed
+        self.read_only = read_only
         self._stored = {k: _as_answer(v) for k, v in (answers or {}).items()}
         case = deps.services.cases.case_file(young_person_id)
         self.contexts = [ContextChoice(k.context_id, k.context.name) for k in case.context_links]
@@ -170,6 +170,15 @@ class ScreeningForm(QWidget):
 
     def _stored_panel(self) -> QWidget:
         screening = self._screening()
+        if screening is not None and not screening.is_frozen():
+            return stored_decision(
+                [
+                    f"This draft was started with version {self.definition.version} of the "
+                    "tool, which has since been withdrawn. It is kept as it was filled and "
+                    "can be read, not continued.",
+                    "Start a new screening to use the current version.",
+                ]
+            )
         lines = ["This screening is completed and is kept as it was filled."]
         if screening is not None:
             lines.append(f"Final level: {level_label(self.definition, screening.final_level)}")

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hubdesk.forms import library
+from hubdesk.errors import HubDeskError
 from hubdesk.forms.definition import Answer, Definition
 from hubdesk.models import Screening
 from hubdesk.services.cases import CaseFile
@@ -108,11 +108,11 @@ class ScreeningsTab(CaseTab):
         if self._case is None:
             return
         try:
-            definition = library.newest_active(TOOL_ID)
-        except (LookupError, library.DefinitionError) as exc:
-            self.message.setText(getattr(exc, "message", None) or str(exc.args[0]))
+            definition = self.deps.services.definitions.newest_active(TOOL_ID)
+        except HubDeskError as exc:
+            self.message.setText(exc.message)
             return
-        self._open_form(definition, None, {}, completed=False)
+        self._open_form(definition, None, {}, read_only=False)
 
     def open_selected(self) -> None:
         record_id = self.table.current_id()
@@ -126,15 +126,22 @@ class ScreeningsTab(CaseTab):
         screening = next((s for s in self._case.screenings if s.id == screening_id), None)
         if screening is None:
             return False
-        definition = library.find(screening.definition_id, screening.definition_version)
+        try:
+            definition = self.deps.services.definitions.find(
+                screening.definition_id, screening.definition_version
+            )
+        except HubDeskError as exc:
+            self.message.setText(exc.message)
+            return False
         if definition is None:
             self.message.setText(
                 "This screening was filled with a tool this copy of HubDesk does not have "
                 f"({screening.definition_id}, version {screening.definition_version})."
             )
             return False
-        completed = screening.is_frozen()
-        self._open_form(definition, screening.id, _answers(screening.answers), completed)
+        # A draft on a withdrawn version is read, not continued (its questions may be wrong).
+        read_only = screening.is_frozen() or definition.status != "active"
+        self._open_form(definition, screening.id, _answers(screening.answers), read_only)
         return True
 
     def _open_form(
@@ -142,7 +149,7 @@ class ScreeningsTab(CaseTab):
         definition: Definition,
         screening_id: str | None,
         answers: dict[str, Answer],
-        completed: bool,
+        read_only: bool,
     ) -> None:
         assert self._case is not None
         self._close_form()
@@ -153,7 +160,7 @@ class ScreeningsTab(CaseTab):
             definition,
             screening_id=screening_id,
             answers=answers,
-            completed=completed,
+            read_only=read_only,
             age=self._age(),
         )
         form.status.connect(self.status)
