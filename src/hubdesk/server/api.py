@@ -1,0 +1,317 @@
+"""The hub's HTTP API (FastAPI), versioned under ``/api/v1``.
+
+Every request body is parsed by the shared protocol types (``hubdesk.sync.protocol``); every
+error is ``application/problem+json`` with one plain sentence; every route but the health
+checks and enrolment needs a device token, and every read of case content is scoped and
+audited by :class:`~hubdesk.server.hub.Hub`. Handlers are plain functions (FastAPI runs them
+on its thread pool) because the database calls are blocking.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hubdesk import __version__
+from hubdesk.server.db import DatabaseError, check_schema, head_revision
+from hubdesk.server.hub import Hub, Principal
+from hubdesk.server.problems import Forbidden, Problem, TooLarge
+from hubdesk.server.tables import Device, HubRecord, Role
+from hubdesk.sync import protocol as p
+
+log = logging.getLogger("hubdesk.server")
+PROBLEM_TYPE = "application/problem+json"
+MAX_BODY = 1024 * 1024
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": p.ProblemDetail, "content": {PROBLEM_TYPE: {}}}
+    for status in (400, 401, 403, 404, 409, 413, 422, 429)
+}
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+def problem_response(status: int, title: str, detail: str, code: str) -> JSONResponse:
+    body = p.ProblemDetail(
+        type=f"https://hubdesk.invalid/problems/{code}", title=title, status=status, detail=detail
+    )
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_TYPE)
+
+
+class BodyLimit:
+    """Refuse a request body over ``limit`` bytes (413) before the route reads it, whether or
+    not it declares its length."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> MutableMapping[str, Any]:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            413, "Too large", f"The request is larger than {self.limit} bytes.", "too-large"
+        )
+        await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    """The enrolled device and user behind the request's bearer token (401 otherwise)."""
+    token = None
+    if authorization and authorization.startswith("Bearer "):
+        token = authorization.removeprefix("Bearer ").strip()
+    hub: Hub = request.app.state.hub
+    return hub.authenticate(token)
+
+
+Who = Annotated[Principal, Depends(principal)]
+
+
+def admin(who: Who) -> Principal:
+    if who.role is not Role.ADMIN:
+        raise Forbidden("Only a hub administrator can do this.")
+    return who
+
+
+Admin = Annotated[Principal, Depends(admin)]
+
+
+def _validation_words(exc: RequestValidationError) -> str:
+    """Which fields were wrong and why, without echoing what was sent."""
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(x) for x in error.get("loc", ()) if x != "body") or "the body"
+        parts.append(f"{where}: {error.get('msg', 'not valid')}")
+    return "The request was not understood. " + "; ".join(parts) + "."
+
+
+def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
+    app = FastAPI(
+        title="HubDesk hub service",
+        version=__version__,
+        openapi_url=f"{p.API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        responses=PROBLEM_RESPONSES,
+    )
+    app.state.hub = hub
+
+    @app.exception_handler(Problem)
+    async def _problem(_request: Request, exc: Problem) -> JSONResponse:
+        response = problem_response(exc.status, exc.title, exc.message, exc.code)
+        retry = getattr(exc, "retry_after", None)
+        if retry is not None:
+            response.headers["Retry-After"] = str(retry)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(422, "Not valid", _validation_words(exc), "not-valid")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        words = {404: "There is no such address on this hub.", 405: "That method is not used here."}
+        detail = words.get(exc.status_code, "The request could not be served.")
+        return problem_response(exc.status_code, "Not served", detail, f"http-{exc.status_code}")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.error(json.dumps({"event": "unexpected", "error": type(exc).__name__}))
+        return problem_response(
+            500,
+            "Unexpected",
+            "The hub met an unexpected problem; it has been logged.",
+            "unexpected",
+        )
+
+    @app.middleware("http")
+    async def _log(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        log.info(
+            json.dumps(
+                {
+                    "event": "request",
+                    "method": request.method,
+                    "route": getattr(route, "path", "unmatched"),  # the template, never ids
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                }
+            )
+        )
+        return response
+
+    app.add_middleware(BodyLimit, limit=max_body)
+
+    api = p.API_PREFIX
+
+    @app.get("/healthz", response_model=p.Health, tags=["health"])
+    def healthz() -> p.Health:
+        return p.Health(status="ok")
+
+    @app.get(
+        "/readyz", response_model=p.Ready, tags=["health"], responses={503: PROBLEM_RESPONSES[409]}
+    )
+    def readyz() -> Any:
+        try:
+            check_schema(hub.db.engine)
+        except DatabaseError as exc:
+            return problem_response(503, "Not ready", exc.message, "not-ready")
+        return p.Ready(status="ready", schema_revision=head_revision())
+
+    @app.post(f"{api}/auth/enrol", response_model=p.EnrolResponse, status_code=201, tags=["auth"])
+    def enrol(body: p.EnrolRequest, request: Request) -> p.EnrolResponse:
+        address = request.client.host if request.client else "unknown"
+        done = hub.enrol(
+            username=body.username,
+            password=body.password,
+            address=address,
+            device_id=str(body.device_id),
+            device_name=body.device_name,
+            csr_pem=body.csr_pem,
+        )
+        return p.EnrolResponse(
+            device_id=body.device_id,
+            device_token=done.token,
+            certificate_pem=done.certificate_pem,
+            ca_certificate_pem=done.ca_certificate_pem,
+            epoch=done.epoch,
+            user=p.Me(
+                username=done.user.username,
+                display_name=done.user.display_name,
+                role=done.user.role,
+                team=done.team,
+            ),
+        )
+
+    @app.get(f"{api}/me", response_model=p.Me, tags=["auth"])
+    def me(who: Who) -> p.Me:
+        for user, team in hub.users():
+            if user.id == who.user_id:
+                return p.Me(
+                    username=user.username,
+                    display_name=user.display_name,
+                    role=who.role.value,
+                    team=team,
+                )
+        raise Forbidden("This account no longer exists.")
+
+    @app.get(f"{api}/young-people", response_model=list[p.YoungPersonSummary], tags=["cases"])
+    def young_people(who: Who) -> list[p.YoungPersonSummary]:
+        return [
+            p.YoungPersonSummary(id=a.young_person_id, allocated_to=worker, team=team, seq=seq)
+            for a, worker, team, seq in hub.caseload(who)
+        ]
+
+    @app.get(f"{api}/young-people/{{young_person_id}}", response_model=p.CaseView, tags=["cases"])
+    def young_person(young_person_id: str, who: Who) -> p.CaseView:
+        rows = hub.case(who, young_person_id)
+        person = next(r for r in rows if r.kind == "young_person")
+        return p.CaseView(
+            young_person=_record(person), records=[_record(r) for r in rows if r is not person]
+        )
+
+    @app.put(
+        f"{api}/young-people/{{young_person_id}}/allocation",
+        response_model=p.AllocationView,
+        tags=["cases"],
+    )
+    def allocate(young_person_id: str, body: p.AllocationRequest, who: Who) -> p.AllocationView:
+        if who.role is Role.PRACTITIONER:
+            raise Forbidden("Only a team lead or a hub administrator allocates young people.")
+        allocation = hub.allocate(young_person_id, body.practitioner, who)
+        team = next(t for u, t in hub.users() if u.id == allocation.practitioner_id)
+        return p.AllocationView(
+            young_person_id=young_person_id, practitioner=body.practitioner, team=team or ""
+        )
+
+    @app.get(f"{api}/contexts/{{context_id}}", response_model=p.RecordView, tags=["cases"])
+    def context(context_id: str, who: Who) -> p.RecordView:
+        return _record(hub.context(who, context_id))
+
+    @app.get(f"{api}/admin/users", response_model=list[p.UserView], tags=["admin"])
+    def users(_who: Admin) -> list[p.UserView]:
+        return [
+            p.UserView(
+                username=u.username,
+                display_name=u.display_name,
+                role=u.role,
+                team=team,
+                disabled=u.disabled,
+            )
+            for u, team in hub.users()
+        ]
+
+    @app.get(f"{api}/admin/devices", response_model=list[p.DeviceView], tags=["admin"])
+    def devices(_who: Admin) -> list[p.DeviceView]:
+        return [_device(d, username) for d, username in hub.devices()]
+
+    @app.post(
+        f"{api}/admin/devices/{{device_id}}/revoke", response_model=p.DeviceView, tags=["admin"]
+    )
+    def revoke(device_id: str, who: Admin) -> p.DeviceView:
+        hub.revoke_device(device_id, by=who.user_id, by_device=who.device_id)
+        return next(_device(d, u) for d, u in hub.devices() if d.id == device_id)
+
+    return app
+
+
+def _record(row: HubRecord) -> p.RecordView:
+    return p.RecordView(
+        kind=row.kind,
+        id=row.id,
+        young_person_id=row.young_person_id,
+        seq=row.seq,
+        deleted=row.deleted,
+        content=row.content,
+    )
+
+
+def _device(device: Device, username: str) -> p.DeviceView:
+    return p.DeviceView(
+        id=device.id,
+        username=username,
+        name=device.name,
+        enrolled_at=device.enrolled_at,
+        last_seen_at=device.last_seen_at,
+        revoked_at=device.revoked_at,
+    )
+
+
+__all__ = ["MAX_BODY", "TooLarge", "create_app"]

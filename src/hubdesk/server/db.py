@@ -1,0 +1,132 @@
+"""The hub's database: an engine for a URL (PostgreSQL through psycopg 3, or SQLite), its
+schema brought up to date with Alembic, and one transaction per unit of work.
+
+Workers keep no state of their own: everything shared (rate limits, tokens, the audit head)
+is in the database, so several processes can serve one PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hubdesk.errors import HubDeskError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(HubDeskError):
+    """The hub's database could not be reached or is not at this version's schema."""
+
+
+def normalise_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 here; SQLite and explicit drivers pass through."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(
+            "The database URL could not be read. Use postgresql://USER@HOST:PORT/NAME or "
+            "sqlite:///PATH."
+        ) from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("postgresql", "sqlite"):
+        raise DatabaseError("The hub runs on PostgreSQL or SQLite; that URL names another one.")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # transactions are begun by _sqlite_begin_immediate
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # Take the write lock at BEGIN: two workers never both read then fail to upgrade a lock.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema (Alembic, in one transaction)."""
+    with engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse to serve a database that is missing or not at this version's schema."""
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except Exception as exc:  # the driver's own error holds the URL: never show it
+        raise DatabaseError(
+            f"The hub's database could not be reached ({type(exc).__name__})."
+        ) from None
+    if current is None:
+        raise DatabaseError(
+            "The hub's database has not been set up. Run `hubdesk-server init` first."
+        )
+    if current != head_revision():
+        raise DatabaseError(
+            f"The hub's database is at schema {current}, this version needs "
+            f"{head_revision()}. Run `hubdesk-server init` to upgrade it."
+        )
+
+
+class Database:
+    """An engine and its sessions; ``unit()`` is one transaction, committed on success."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        with self.sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

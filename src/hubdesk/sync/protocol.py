@@ -1,0 +1,171 @@
+"""The wire types shared by HubDesk and the hub service (version 1, under ``/api/v1``).
+
+Every request body is validated by these models before anything else looks at it: text may
+not hold NUL or other control characters (a NUL reaching PostgreSQL is a classic 500), sizes
+are bounded, and unknown fields are refused, so a client and a server that disagree find out
+at once instead of dropping data quietly.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+API_PREFIX = "/api/v1"
+#: Characters refused in any text: C0 controls except tab and newlines, DEL, C1 controls,
+#: lone surrogates and non-characters.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
+
+
+def _clean(value: str) -> str:
+    found = _FORBIDDEN.search(value)
+    if found:
+        raise ValueError(f"contains a control character (U+{ord(found.group()):04X})")
+    return value
+
+
+#: The same rule as a JSON Schema pattern, so clients (and schemathesis) can see it. Lone
+#: surrogates are left out of the pattern (most regex engines cannot name them; JSON text
+#: cannot carry them validly anyway) but are still refused.
+CLEAN_PATTERN = (
+    r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]*$"
+)
+_DOCUMENTED = Field(json_schema_extra={"pattern": CLEAN_PATTERN})
+Text = Annotated[str, _DOCUMENTED, AfterValidator(_clean)]
+Name = Annotated[str, Field(min_length=1, max_length=120), _DOCUMENTED, AfterValidator(_clean)]
+Username = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,79}$")]
+RecordId = Annotated[str, Field(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9-]+$")]
+Role = Literal["practitioner", "team-lead", "admin"]
+
+
+def _clean_json(value: Any, depth: int = 0) -> Any:
+    if depth > 32:
+        raise ValueError("is nested too deeply")
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, list):
+        return [_clean_json(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {_clean(str(k)): _clean_json(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+Content = Annotated[dict[str, Any], AfterValidator(_clean_json)]
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProblemDetail(Wire):
+    """RFC 9457 problem details: what went wrong, in one plain sentence (``detail``)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class Health(Wire):
+    status: Literal["ok"]
+
+
+class Ready(Wire):
+    status: Literal["ready"]
+    schema_revision: str
+
+
+class EnrolRequest(Wire):
+    username: Username
+    password: Annotated[
+        str, Field(min_length=1, max_length=1024), _DOCUMENTED, AfterValidator(_clean)
+    ]
+    device_id: uuid.UUID
+    device_name: Name
+    #: A PEM certificate signing request for the device's own key (EC P-256).
+    csr_pem: Annotated[
+        str, Field(min_length=1, max_length=8192), _DOCUMENTED, AfterValidator(_clean)
+    ]
+
+
+class Me(Wire):
+    username: str
+    display_name: str
+    role: Role
+    team: str | None
+
+
+class EnrolResponse(Wire):
+    device_id: uuid.UUID
+    #: Sent once: the hub keeps only its SHA-256 digest.
+    device_token: str
+    certificate_pem: str
+    ca_certificate_pem: str
+    epoch: str
+    user: Me
+
+
+class YoungPersonSummary(Wire):
+    id: str
+    allocated_to: str
+    team: str
+    seq: int | None
+
+
+class RecordView(Wire):
+    kind: str
+    id: str
+    young_person_id: str | None
+    seq: int
+    deleted: bool
+    content: dict[str, Any]
+
+
+class CaseView(Wire):
+    young_person: RecordView
+    records: list[RecordView]
+
+
+class AllocationRequest(Wire):
+    practitioner: Username
+
+
+class AllocationView(Wire):
+    young_person_id: str
+    practitioner: str
+    team: str
+
+
+class DeviceView(Wire):
+    id: str
+    username: str
+    name: str
+    enrolled_at: datetime
+    last_seen_at: datetime | None
+    revoked_at: datetime | None
+
+
+class UserView(Wire):
+    username: str
+    display_name: str
+    role: Role
+    team: str | None
+    disabled: bool
+
+
+class DefinitionView(Wire):
+    definition_id: str
+    version: int
+    status: Literal["active", "withdrawn"]
+    digest: str
+
+
+class DefinitionDocument(DefinitionView):
+    content: str

@@ -1,0 +1,208 @@
+"""Every authenticated endpoint × every role × a record in scope and one out of scope × a
+revoked device, each with the status the hub must answer. Out of scope answers 404, exactly as
+if the record were absent; a hub admin manages people and devices but reads no case content;
+a revoked device gets 401 everywhere. Successful case reads are audited with who and which
+device."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from hubdesk.server.hub import Hub, Principal
+from hubdesk.server.tables import HubAuditEvent, Role
+from tests.server.conftest import Org, Served
+
+AMY_CASE, BEN_CASE, CAI_CASE = (str(uuid.UUID(int=n)) for n in (1, 2, 3))
+NORTH_PLACE, SOUTH_PLACE = str(uuid.UUID(int=11)), str(uuid.UUID(int=12))
+ROLES = ("practitioner", "team-lead", "admin", "revoked")
+
+
+@dataclass(frozen=True)
+class Cell:
+    method: str
+    path: str
+    #: Expected status for (role, in scope) and (role, out of scope), per role in ROLES.
+    expected: dict[str, tuple[int, int]]
+    body_in: dict[str, str] | None = None
+    body_out: dict[str, str] | None = None
+
+
+def matrix(spare_device: str) -> list[Cell]:
+    everyone = {"practitioner": (200, 200), "team-lead": (200, 200), "admin": (200, 200)}
+    admin_only = {"practitioner": (403, 403), "team-lead": (403, 403), "admin": (200, 200)}
+    unknown_device = str(uuid.uuid4())
+    return [
+        Cell("GET", "/api/v1/me", everyone),
+        Cell("GET", "/api/v1/young-people", everyone),
+        Cell(
+            "GET",
+            "/api/v1/young-people/{}",
+            {"practitioner": (200, 404), "team-lead": (200, 404), "admin": (404, 404)},
+        ),
+        Cell(
+            "PUT",
+            "/api/v1/young-people/{}/allocation",
+            {"practitioner": (403, 403), "team-lead": (200, 404), "admin": (200, 200)},
+            body_in={"practitioner": "north-ben"},
+            body_out={"practitioner": "south-cai"},
+        ),
+        Cell(
+            "GET",
+            "/api/v1/contexts/{}",
+            {"practitioner": (200, 404), "team-lead": (200, 404), "admin": (404, 404)},
+        ),
+        Cell("GET", "/api/v1/admin/users", admin_only),
+        Cell("GET", "/api/v1/admin/devices", admin_only),
+        Cell(
+            "POST",
+            f"/api/v1/admin/devices/{{}}/revoke#{spare_device}#{unknown_device}",
+            {"practitioner": (403, 403), "team-lead": (403, 403), "admin": (200, 404)},
+        ),
+    ]
+
+
+def targets(cell: Cell, role: str) -> tuple[str, str]:
+    """The (in scope, out of scope) ids a cell's path is filled with for a role."""
+    if "#" in cell.path:
+        _, spare, unknown = cell.path.split("#")
+        return spare, unknown
+    if "contexts" in cell.path:
+        return NORTH_PLACE, SOUTH_PLACE
+    if "allocation" in cell.path:
+        return BEN_CASE, CAI_CASE
+    return (BEN_CASE if role == "team-lead" else AMY_CASE), CAI_CASE
+
+
+def world(served: Served, hub: Hub) -> tuple[dict[str, str], str, dict[str, Principal]]:
+    """Tokens per role (one of them revoked), a spare device id, and the practitioners."""
+    tokens, devices = {}, {}
+    for role, username in (
+        ("practitioner", "north-amy"),
+        ("team-lead", "north-lead"),
+        ("admin", "hub-admin"),
+        ("revoked", "north-amy"),
+    ):
+        devices[role], tokens[role] = served.enrol(username)
+    hub.revoke_device(devices["revoked"])
+    spare, _ = served.enrol("north-ben")
+    people = {}
+    for username in ("north-amy", "north-ben", "south-cai"):
+        _, token = served.enrol(username)
+        people[username] = hub.authenticate(token)
+    for case, username in (
+        (AMY_CASE, "north-amy"),
+        (BEN_CASE, "north-ben"),
+        (CAI_CASE, "south-cai"),
+    ):
+        hub.put_record("young_person", case, {"given_name": "Fictional"}, by=people[username])
+        hub.put_record(
+            "contact_note",
+            str(uuid.uuid4()),
+            {"narrative": "Visit."},
+            young_person_id=case,
+            by=people[username],
+        )
+    hub.put_record("context", NORTH_PLACE, {"name": "Park"}, team="North", by=people["north-amy"])
+    hub.put_record("context", SOUTH_PLACE, {"name": "Yard"}, team="South", by=people["south-cai"])
+    return tokens, spare, people
+
+
+def test_every_endpoint_role_scope_and_revoked_device(served: Served, org: Org, hub: Hub) -> None:
+    tokens, spare, _ = world(served, hub)
+    wrong: list[str] = []
+    checked = 0
+    for cell in matrix(spare):
+        path = cell.path.split("#")[0]
+        for role in ROLES:
+            inside, outside = targets(cell, role)
+            for scope, record, body in (
+                ("in scope", inside, cell.body_in),
+                ("out of scope", outside, cell.body_out),
+            ):
+                expected = (
+                    401 if role == "revoked" else cell.expected[role][scope == "out of scope"]
+                )
+                reply = served.call(cell.method, path.format(record), body, token=tokens[role])
+                checked += 1
+                if reply.status != expected:
+                    wrong.append(
+                        f"{cell.method} {path} as {role}, {scope}: {reply.status} not {expected}"
+                    )
+                elif reply.status >= 400:
+                    assert reply.headers["content-type"] == "application/problem+json"
+    assert wrong == []
+    assert checked == 8 * 4 * 2
+
+
+def test_out_of_scope_reads_exactly_like_absent(served: Served, org: Org, hub: Hub) -> None:
+    tokens, _, _ = world(served, hub)
+    out_of_scope = served.call(
+        "GET", f"/api/v1/young-people/{CAI_CASE}", token=tokens["practitioner"]
+    )
+    absent = served.call(
+        "GET", f"/api/v1/young-people/{uuid.uuid4()}", token=tokens["practitioner"]
+    )
+    assert (out_of_scope.status, out_of_scope.body) == (absent.status, absent.body)
+
+
+def test_each_role_sees_its_own_caseload(served: Served, org: Org, hub: Hub) -> None:
+    tokens, _, _ = world(served, hub)
+
+    def caseload(role: str) -> list[str]:
+        reply = served.call("GET", "/api/v1/young-people", token=tokens[role])
+        return sorted(row["id"] for row in reply.body)
+
+    assert caseload("practitioner") == [AMY_CASE]
+    assert caseload("team-lead") == sorted([AMY_CASE, BEN_CASE])
+    assert caseload("admin") == []
+
+
+def test_a_young_person_first_recorded_by_a_practitioner_is_theirs_until_a_lead_moves_them(
+    served: Served, org: Org, hub: Hub
+) -> None:
+    tokens, _, people = world(served, hub)
+    amy = served.call("GET", f"/api/v1/young-people/{AMY_CASE}", token=tokens["practitioner"])
+    assert amy.status == 200
+    assert [r["kind"] for r in amy.body["records"]] == ["contact_note"]
+    moved = served.call(
+        "PUT",
+        f"/api/v1/young-people/{AMY_CASE}/allocation",
+        {"practitioner": "north-ben"},
+        token=tokens["team-lead"],
+    )
+    assert moved.status == 200
+    assert moved.body == {"young_person_id": AMY_CASE, "practitioner": "north-ben", "team": "North"}
+    gone = served.call("GET", f"/api/v1/young-people/{AMY_CASE}", token=tokens["practitioner"])
+    assert gone.status == 404
+    across = served.call(
+        "PUT",
+        f"/api/v1/young-people/{BEN_CASE}/allocation",
+        {"practitioner": "south-cai"},
+        token=tokens["team-lead"],
+    )
+    assert across.status == 403
+    assert across.body["detail"] == "A team lead allocates within their own team."
+    assert people["north-amy"].role is Role.PRACTITIONER
+
+
+def test_every_case_read_is_audited_with_who_and_which_device(
+    served: Served, org: Org, hub: Hub
+) -> None:
+    tokens, _, _ = world(served, hub)
+    lead = hub.authenticate(tokens["team-lead"])
+    served.call("GET", f"/api/v1/young-people/{BEN_CASE}", token=tokens["team-lead"])
+    served.call("GET", f"/api/v1/contexts/{NORTH_PLACE}", token=tokens["team-lead"])
+    served.call("GET", f"/api/v1/young-people/{CAI_CASE}", token=tokens["team-lead"])  # refused
+    with hub.unit() as session:
+        reads = session.scalars(
+            select(HubAuditEvent).where(HubAuditEvent.action.in_(["case-read", "context-read"]))
+        ).all()
+    assert [(e.action, e.record_id, e.user_id, e.device_id) for e in reads] == [
+        ("case-read", BEN_CASE, lead.user_id, lead.device_id),
+        ("context-read", NORTH_PLACE, lead.user_id, lead.device_id),
+    ]
+    assert all(e.at is not None for e in reads)
+    assert hub.verify_audit().ok
