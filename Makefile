@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 DEMO_DIR := demo-data
 DEMO_VAULT := $(DEMO_DIR)/vault
 DEMO_PASSPHRASE := correct horse battery staple demo
+DEMO_HUB := $(DEMO_DIR)/hub
+DEMO_HUB_ADMIN_PASSWORD := demo hub administrator password
 
 .PHONY: run test lint typecheck pytest clean
 
@@ -24,7 +26,8 @@ run: $(STAMP)
 	fi
 	@echo "Demo vault: $(DEMO_VAULT)"
 	@echo "Demo passphrase: $(DEMO_PASSPHRASE)"
-	$(BIN)/hubdesk --vault $(DEMO_VAULT)
+	@HUBDESK_ADMIN_PASSWORD='$(DEMO_HUB_ADMIN_PASSWORD)' sh scripts/run-with-hub.sh \
+	  $(BIN) $(DEMO_HUB) $(BIN)/hubdesk --vault $(DEMO_VAULT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -77,8 +77,8 @@ class Org:
     hub: Hub
 
     def make(self) -> Org:
-        for team in ("North", "South"):
-            self.hub.create_team(team)
+        for name in ("North", "South"):
+            self.hub.create_team(name)
         for username, role, team in (
             ("north-lead", Role.TEAM_LEAD, "North"),
             ("north-amy", Role.PRACTITIONER, "North"),

@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -107,6 +107,11 @@ def admin(who: Who) -> Principal:
 
 
 Admin = Annotated[Principal, Depends(admin)]
+#: Path parameters are as strict as the ids they name, so nothing odd reaches the database
+#: (a NUL, or a number past PostgreSQL's integer, would otherwise be a 500).
+RecordIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,36}$")]
+DefinitionIdPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,79}$")]
+VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _validation_words(exc: RequestValidationError) -> str:
@@ -240,7 +245,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
         ]
 
     @app.get(f"{api}/young-people/{{young_person_id}}", response_model=p.CaseView, tags=["cases"])
-    def young_person(young_person_id: str, who: Who) -> p.CaseView:
+    def young_person(young_person_id: RecordIdPath, who: Who) -> p.CaseView:
         rows = hub.case(who, young_person_id)
         person = next(r for r in rows if r.kind == "young_person")
         return p.CaseView(
@@ -252,7 +257,9 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
         response_model=p.AllocationView,
         tags=["cases"],
     )
-    def allocate(young_person_id: str, body: p.AllocationRequest, who: Who) -> p.AllocationView:
+    def allocate(
+        young_person_id: RecordIdPath, body: p.AllocationRequest, who: Who
+    ) -> p.AllocationView:
         if who.role is Role.PRACTITIONER:
             raise Forbidden("Only a team lead or a hub administrator allocates young people.")
         allocation = hub.allocate(young_person_id, body.practitioner, who)
@@ -262,8 +269,37 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
         )
 
     @app.get(f"{api}/contexts/{{context_id}}", response_model=p.RecordView, tags=["cases"])
-    def context(context_id: str, who: Who) -> p.RecordView:
+    def context(context_id: RecordIdPath, who: Who) -> p.RecordView:
         return _record(hub.context(who, context_id))
+
+    @app.get(f"{api}/screening-definitions", response_model=list[p.DefinitionView], tags=["tools"])
+    def definitions(_who: Who) -> list[p.DefinitionView]:
+        return [
+            p.DefinitionView(
+                definition_id=d.definition_id,
+                version=d.version,
+                status=d.status,
+                digest=d.digest,
+            )
+            for d in hub.definitions()
+        ]
+
+    @app.get(
+        f"{api}/screening-definitions/{{definition_id}}/{{version}}",
+        response_model=p.DefinitionDocument,
+        tags=["tools"],
+    )
+    def definition(
+        definition_id: DefinitionIdPath, version: VersionPath, _who: Who
+    ) -> p.DefinitionDocument:
+        row = hub.definition(definition_id, version)
+        return p.DefinitionDocument(
+            definition_id=row.definition_id,
+            version=row.version,
+            status=row.status,
+            digest=row.digest,
+            content=row.content,
+        )
 
     @app.get(f"{api}/admin/users", response_model=list[p.UserView], tags=["admin"])
     def users(_who: Admin) -> list[p.UserView]:
@@ -285,7 +321,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
     @app.post(
         f"{api}/admin/devices/{{device_id}}/revoke", response_model=p.DeviceView, tags=["admin"]
     )
-    def revoke(device_id: str, who: Admin) -> p.DeviceView:
+    def revoke(device_id: RecordIdPath, who: Admin) -> p.DeviceView:
         hub.revoke_device(device_id, by=who.user_id, by_device=who.device_id)
         return next(_device(d, u) for d, u in hub.devices() if d.id == device_id)
 

@@ -8,6 +8,7 @@
     hubdesk-server admin allocate --young-person ID --to USERNAME
     hubdesk-server admin device list | device revoke --device ID
     hubdesk-server admin ca export --out CA.pem
+    hubdesk-server admin definition publish --file TOOL.json
     hubdesk-server audit export --from DATE --to DATE --out FILE
     hubdesk-server demo  (a demo organisation: teams and users, passwords printed)
 
@@ -29,6 +30,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sqlalchemy import select
 
 from hubdesk import __version__, config
 from hubdesk.errors import HubDeskError
@@ -84,14 +87,31 @@ def _ca_passphrase() -> bytes | None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    """Create or upgrade the schema; on first use also the CA, the organisation and its first
+    administrator. The admin password is asked for and checked before anything is made, and
+    a hub left without an administrator (an earlier init stopped) gets one now."""
     from hubdesk.server.ca import create_ca, load_ca, write_ca
     from hubdesk.server.db import Database, migrate
     from hubdesk.server.hub import Hub
-    from hubdesk.server.tables import OrganisationInfo
+    from hubdesk.server.passwords import check_new_password
+    from hubdesk.server.tables import OrganisationInfo, User
 
     db = Database(args.database_url)
     migrate(db.engine)
+    with db.unit() as session:
+        set_up = session.get(OrganisationInfo, 1) is not None
+        has_admin = (
+            session.scalars(select(User.id).where(User.role == Role.ADMIN.value)).first()
+            is not None
+        )
     ca_dir = Path(args.ca_dir)
+    if set_up and has_admin:
+        load_ca(ca_dir, _ca_passphrase())  # still there and readable, or said in words
+        print(f"Using the organisation's certificate authority in {ca_dir}.")
+        print("The database is up to date; it was set up before.")
+        return 0
+    password = _password("HUBDESK_ADMIN_PASSWORD", "a password for the first hub administrator")
+    check_new_password(password)
     if (ca_dir / "ca.pem").exists():
         ca = load_ca(ca_dir, _ca_passphrase())
         print(f"Using the organisation's certificate authority in {ca_dir}.")
@@ -100,13 +120,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         write_ca(ca, ca_dir)
         print(f"Made the organisation's certificate authority in {ca_dir}.")
     hub = Hub(db, ca_dir, ca_passphrase=_ca_passphrase())
-    with db.unit() as session:
-        set_up = session.get(OrganisationInfo, 1) is not None
-    if set_up:
-        print("The database is up to date; it was set up before.")
-        return 0
-    hub.set_up(args.organisation, ca.certificate_pem.decode())
-    password = _password("HUBDESK_ADMIN_PASSWORD", "a password for the first hub administrator")
+    if not set_up:
+        hub.set_up(args.organisation, ca.certificate_pem.decode())
+        published = hub.publish_shipped_definitions()
+        print(f"Serving {published} screening tool version(s) shipped with HubDesk.")
     hub.create_user(args.admin_username, role=Role.ADMIN, password=password)
     print(f"Set up the hub for {args.organisation}; administrator '{args.admin_username}'.")
     return 0
@@ -135,6 +152,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "--tls-key, or --insecure-behind-proxy when a TLS proxy in front does it."
         )
     hub = _hub(args)
+    hub.ca()  # a missing or unreadable CA is said now, not at the first enrolment
     _log_as_json()
     uvicorn.run(
         create_app(hub),
@@ -151,7 +169,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _log_as_json() -> None:
+    if any(getattr(h, "hubdesk_json", False) for h in log.handlers):
+        return
     handler = logging.StreamHandler(sys.stderr)
+    handler.hubdesk_json = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
@@ -221,9 +242,28 @@ def cmd_ca_export(args: argparse.Namespace) -> int:
     hub = _hub(args)
     with hub.unit() as session:
         pem = hub.organisation(session).ca_certificate_pem
-    Path(args.out).write_text(pem, encoding="ascii")
+    _write_out(Path(args.out), pem)
     print(f"Wrote the organisation's CA certificate to {args.out}.")
     return 0
+
+
+def cmd_definition_publish(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise CommandError(f"{path} could not be read as a text file.") from None
+    definition_id, version, changed = _hub(args).publish_definition(content)
+    state = "now served to every device" if changed else "already served exactly as it is"
+    print(f"Screening tool '{definition_id}' version {version} is {state}.")
+    return 0
+
+
+def _write_out(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"{path} could not be written ({exc.strerror}).") from None
 
 
 def _day(text: str) -> datetime:
@@ -237,10 +277,9 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     hub = _hub(args)
     start, end = _day(args.start), _day(args.end) + timedelta(days=1)
     report = hub.verify_audit()
-    count = 0
-    with open(args.out, "w", encoding="utf-8") as out:
-        for event in hub.audit_between(start, end):
-            row = {
+    lines = [
+        json.dumps(
+            {
                 "seq": event.seq,
                 "at": event.at.isoformat(),
                 "user_id": event.user_id,
@@ -250,8 +289,11 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
                 "record_id": event.record_id,
                 "hash": event.hash,
             }
-            out.write(json.dumps(row) + "\n")
-            count += 1
+        )
+        for event in hub.audit_between(start, end)
+    ]
+    _write_out(Path(args.out), "".join(line + "\n" for line in lines))
+    count = len(lines)
     chain = "intact" if report.ok else f"BROKEN at event {report.broken_at}"
     print(f"Wrote {count} audit events to {args.out}; the chain is {chain}.")
     return 0 if report.ok else EXIT_PROBLEM
@@ -347,6 +389,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add(ca, "export", cmd_ca_export, "Write the CA certificate.").add_argument(
         "--out", required=True
     )
+
+    definition = groups.add_parser("definition", help="screening tool definitions")
+    _add(
+        definition.add_subparsers(metavar="COMMAND", required=True),
+        "publish",
+        cmd_definition_publish,
+        "Serve a screening tool definition (JSON) to every device.",
+    ).add_argument("--file", required=True)
 
     audit = top.add_parser("audit", help="the audit log").add_subparsers(
         metavar="COMMAND", required=True

@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hubdesk.forms.canonical import canonical_json, digest_of, without_status
+from hubdesk.forms.loader import parse_definition
+from hubdesk.forms.schema import SCHEMA_NAME, SCREENING_DIR
 from hubdesk.server import audit
 from hubdesk.server.ca import CAError, OrganisationCA, load_ca, sign_device_csr
 from hubdesk.server.db import Database
@@ -45,10 +48,12 @@ from hubdesk.server.tables import (
     LoginAttempt,
     OrganisationInfo,
     Role,
+    ServedDefinition,
     Team,
     User,
     utcnow,
 )
+from hubdesk.sync.protocol import RECORD_KINDS
 
 #: Wrong passwords allowed for one username in a minute; the next attempt is refused unchecked.
 PER_USER_LIMIT = 10
@@ -238,6 +243,7 @@ class Hub:
         """The user, if the password is right; refused unchecked beyond the limits."""
         now = self.clock()
         since = now - WINDOW
+        self._serialise_sign_in(session, username)
         failures = session.scalar(
             select(func.count())
             .select_from(LoginAttempt)
@@ -268,6 +274,15 @@ class Hub:
         if not ok or user is None:
             raise NotSignedIn("That username and password do not match an active hub account.")
         return user
+
+    @staticmethod
+    def _serialise_sign_in(session: Session, username: str) -> None:
+        """One sign-in per username at a time, across every worker, so ten guesses sent at
+        once cannot all be counted as "under the limit". SQLite already has one writer at a
+        time (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock."""
+        if session.get_bind().dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.sha256(username.encode()).digest()[:8], "big", signed=True)
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def enrol(
         self,
@@ -403,6 +418,8 @@ class Hub:
         """Store a record's content with the next change sequence (sync pushes through here
         later); a young person first recorded from a practitioner's device is allocated to
         them and their team."""
+        if kind not in RECORD_KINDS:
+            raise Problem(f"'{kind}' is not a kind of record the hub keeps.")
         with self.unit() as session:
             team_id = self._team_id(session, team) if team else None
             change = ChangeLog(kind=kind, record_id=record_id, op="put", at=self.clock())
@@ -526,6 +543,85 @@ class Hub:
             )
             is not None
         )
+
+    # Screening tool definitions -------------------------------------------------------------
+
+    def publish_definition(self, content: str, by: int | None = None) -> tuple[str, int, bool]:
+        """Serve a screening tool definition to every device (checked first, as the desktop
+        checks it). The same id and version never change content; only the status may move
+        from active to withdrawn. Returns (id, version, whether anything changed)."""
+        definition, problems = parse_definition(content)
+        if definition is None or problems:
+            first = problems[0] if problems else "it could not be read"
+            raise Problem(f"That screening tool cannot be served: {first}")
+        canonical = canonical_json(definition)
+        digest = digest_of(canonical)
+        with self.unit() as session:
+            row = session.get(ServedDefinition, (definition.id, definition.version))
+            changed = True
+            if row is None:
+                session.add(
+                    ServedDefinition(
+                        definition_id=definition.id,
+                        version=definition.version,
+                        status=definition.status,
+                        content=canonical,
+                        digest=digest,
+                        published_at=self.clock(),
+                    )
+                )
+            elif row.digest == digest:
+                changed = False
+            elif without_status(row.content) != without_status(canonical):
+                raise Conflict(
+                    f"Screening tool '{definition.id}' version {definition.version} is already "
+                    "served with other content; publish it as a new version."
+                )
+            elif row.status == "withdrawn":
+                raise Conflict("A withdrawn screening tool version cannot be made active again.")
+            else:
+                row.status, row.content, row.digest = definition.status, canonical, digest
+            if changed:
+                change = ChangeLog(
+                    kind="screening_definition",
+                    record_id=f"{definition.id}:{definition.version}",
+                    op="put",
+                    at=self.clock(),
+                )
+                session.add(change)
+                audit.record(
+                    session,
+                    at=self.clock(),
+                    action="definition-publish",
+                    user_id=by,
+                    kind="screening_definition",
+                    record_id=change.record_id,
+                )
+            return definition.id, definition.version, changed
+
+    def publish_shipped_definitions(self) -> int:
+        return sum(
+            self.publish_definition(path.read_text(encoding="utf-8"))[2]
+            for path in sorted(SCREENING_DIR.glob("*.json"))
+            if path.name != SCHEMA_NAME
+        )
+
+    def definitions(self) -> list[ServedDefinition]:
+        with self.unit() as session:
+            return list(
+                session.scalars(
+                    select(ServedDefinition).order_by(
+                        ServedDefinition.definition_id, ServedDefinition.version
+                    )
+                )
+            )
+
+    def definition(self, definition_id: str, version: int) -> ServedDefinition:
+        with self.unit() as session:
+            row = session.get(ServedDefinition, (definition_id, version))
+            if row is None:
+                raise NotFound("screening tool version")
+            return row
 
     # Audit --------------------------------------------------------------------------------
 

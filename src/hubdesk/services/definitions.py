@@ -9,8 +9,6 @@ active version found in either place.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,20 +16,13 @@ from sqlalchemy.orm import Session
 
 from hubdesk.errors import DomainError
 from hubdesk.forms import library
+from hubdesk.forms.canonical import canonical_json, digest_of, without_status
 from hubdesk.forms.definition import Definition
 from hubdesk.forms.loader import parse_definition
 from hubdesk.models import ScreeningDefinition
 from hubdesk.services.base import ServiceBase
 
 SOURCES = ("shipped", "hub")
-
-
-def canonical_json(definition: Definition) -> str:
-    return json.dumps(definition.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-
-
-def digest_of(content: str) -> str:
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 class StoredDefinitionError(DomainError):
@@ -73,7 +64,7 @@ def keep(session: Session, definition: Definition, source: str, now: datetime) -
     if row.digest == digest:
         return False
     # Compared through today's model, so a field added since (with its default) is no change.
-    if _without_status(canonical_json(_parsed(row))) != _without_status(content):
+    if without_status(canonical_json(_parsed(row))) != without_status(content):
         raise DomainError(
             f"A different screening tool arrived as '{definition.id}' version "
             f"{definition.version}. The one already kept in this vault was used for "
@@ -152,17 +143,9 @@ class DefinitionService(ServiceBase):
             return [(r.definition_id, r.version, r.title, r.status) for r in rows]
 
 
-def _without_status(content: str) -> str:
-    data = json.loads(content)
-    data.pop("status", None)
-    return json.dumps(data, sort_keys=True)
-
-
 __all__ = [
     "DefinitionService",
     "StoredDefinitionError",
-    "canonical_json",
-    "digest_of",
     "keep",
     "stored_or_shipped",
 ]

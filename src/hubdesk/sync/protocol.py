@@ -17,6 +17,25 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 PROTOCOL_VERSION = 1
 API_PREFIX = "/api/v1"
+#: Every record kind that syncs (the desktop's ``models.RECORD_KINDS``; a test keeps the two
+#: lists equal). The hub stores each as a row of ``hub_record`` keyed by (kind, id).
+RECORD_KINDS = (
+    "young_person",
+    "context",
+    "context_link",
+    "screening",
+    "safety_plan",
+    "plan_version",
+    "plan_action",
+    "contact_note",
+    "addendum",
+    "missing_episode",
+    "return_interview",
+    "meeting",
+    "intervention",
+    "nrm_referral",
+    "information_share",
+)
 #: Characters refused in any text: C0 controls except tab and newlines, DEL, C1 controls,
 #: lone surrogates and non-characters.
 _FORBIDDEN = re.compile(

@@ -1,0 +1,66 @@
+"""The wire types: the record kinds agree with the desktop's, text with control characters is
+refused (tabs and new lines are fine), unknown fields are refused, and the JSON Schema pattern
+published for text says the same as the check behind it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from hubdesk.models import RECORD_KINDS as DESKTOP_KINDS
+from hubdesk.sync.protocol import CLEAN_PATTERN, RECORD_KINDS, EnrolRequest
+
+BASE = {
+    "username": "north-amy",
+    "password": "a long enough password",
+    "device_id": str(uuid.UUID(int=7)),
+    "device_name": "Laptop 3",
+    "csr_pem": "-----BEGIN CERTIFICATE REQUEST-----\nx\n-----END CERTIFICATE REQUEST-----\n",
+}
+
+
+def test_the_hub_keeps_every_kind_the_desktop_syncs() -> None:
+    assert sorted(RECORD_KINDS) == sorted(DESKTOP_KINDS)
+
+
+@pytest.mark.parametrize("bad", ["Lap\x00top", "bell\x07", "esc\x1b[0m", "c1\x85", "\ufffe"])
+def test_control_characters_are_refused_and_not_echoed(bad: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        EnrolRequest.model_validate({**BASE, "device_name": bad})
+    [error] = refused.value.errors()
+    assert error["loc"] == ("device_name",)
+    assert "control character" in error["msg"]
+    assert bad not in error["msg"]
+
+
+def test_a_lone_surrogate_is_refused() -> None:
+    with pytest.raises(ValidationError) as refused:
+        EnrolRequest.model_validate({**BASE, "device_name": "\ud800"})
+    assert refused.value.errors()[0]["loc"] == ("device_name",)
+
+
+def test_tabs_and_new_lines_are_text() -> None:
+    assert EnrolRequest.model_validate({**BASE, "device_name": "Office\tlaptop"}).device_name
+
+
+def test_unknown_fields_are_refused() -> None:
+    with pytest.raises(ValidationError) as refused:
+        EnrolRequest.model_validate({**BASE, "is_admin": True})
+    assert refused.value.errors()[0]["type"] == "extra_forbidden"
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=20))
+def test_the_published_pattern_agrees_with_the_check(text: str) -> None:
+    published = re.fullmatch(CLEAN_PATTERN.strip("^$"), text) is not None
+    try:
+        EnrolRequest.model_validate({**BASE, "device_name": text or "x"})
+        accepted = True
+    except ValidationError:
+        accepted = False
+    if text:
+        assert published == accepted
