@@ -120,7 +120,7 @@ class AtLeastRule(Strict):
 
 
 class Definition(Strict):
-    id: str = Field(pattern=ID_PATTERN)
+    id: str = Field(pattern=ID_PATTERN, max_length=64)
     version: int = Field(ge=1)
     title: str = Field(min_length=1)
     status: Literal["active", "withdrawn"] = "active"

@@ -17,18 +17,20 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hubdesk import __version__
 from hubdesk.server.db import DatabaseError, check_schema, head_revision
 from hubdesk.server.hub import Hub, Principal
-from hubdesk.server.problems import Forbidden, Problem, TooLarge
+from hubdesk.server.problems import Forbidden, Problem
 from hubdesk.server.tables import Device, HubRecord, Role
 from hubdesk.sync import protocol as p
 
 log = logging.getLogger("hubdesk.server")
 PROBLEM_TYPE = "application/problem+json"
+UNEXPECTED = "The hub met an unexpected problem; it has been logged."
 MAX_BODY = 1024 * 1024
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": p.ProblemDetail, "content": {PROBLEM_TYPE: {}}}
@@ -47,9 +49,16 @@ def problem_response(status: int, title: str, detail: str, code: str) -> JSONRes
     return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_TYPE)
 
 
-class BodyLimit:
-    """Refuse a request body over ``limit`` bytes (413) before the route reads it, whether or
-    not it declares its length."""
+class Guard:
+    """The hub's outer layer (pure ASGI, inside Starlette's error middleware):
+
+    - a request body over ``limit`` bytes is refused (413) whether or not it declares its
+      length: a declared one before the route runs, a chunked one while it is read;
+    - one JSON log line per request: method, route template (never ids), status, time;
+    - anything unexpected is answered 500 in words and logged by its type only. It is not
+      raised further, so no traceback (which could hold SQL parameters or typed text) is
+      written by the server either.
+    """
 
     def __init__(self, app: Any, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -58,10 +67,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
+        status = 0
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(scope, receive, send)
-            return
         seen = 0
 
         async def limited() -> MutableMapping[str, Any]:
@@ -69,23 +77,43 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise _BodyTooLarge
+                raise StarletteHTTPException(413, self._too_large())
             return message
 
+        async def watched(message: MutableMapping[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _BodyTooLarge:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            413, "Too large", f"The request is larger than {self.limit} bytes.", "too-large"
+            if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+                await problem_response(413, "Too large", self._too_large(), "too-large")(
+                    scope, receive, watched
+                )
+            else:
+                await self.app(scope, limited, watched)
+        except Exception as exc:
+            log.error(json.dumps({"event": "unexpected", "error": type(exc).__name__}))
+            if status == 0:
+                await problem_response(500, "Unexpected", UNEXPECTED, "unexpected")(
+                    scope, receive, watched
+                )
+        route = scope.get("route")
+        log.info(
+            json.dumps(
+                {
+                    "event": "request",
+                    "method": scope.get("method"),
+                    "route": getattr(route, "path", "unmatched"),  # the template, never ids
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                }
+            )
         )
-        await response(scope, receive, send)
 
-
-class _BodyTooLarge(Exception):
-    pass
+    def _too_large(self) -> str:
+        return f"The request is larger than {self.limit} bytes."
 
 
 def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
@@ -115,12 +143,24 @@ VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _validation_words(exc: RequestValidationError) -> str:
-    """Which fields were wrong and why, without echoing what was sent."""
+    """Which fields were wrong and why, in words, never echoing what was sent (not even the
+    name of a field the hub does not know)."""
     parts = []
     for error in exc.errors()[:5]:
-        where = ".".join(str(x) for x in error.get("loc", ()) if x != "body") or "the body"
-        parts.append(f"{where}: {error.get('msg', 'not valid')}")
-    return "The request was not understood. " + "; ".join(parts) + "."
+        kind = error.get("type", "")
+        if kind == "json_invalid":
+            parts.append("the body is not valid JSON")
+            continue
+        loc = [str(x) for x in error.get("loc", ()) if x != "body"]
+        if kind == "extra_forbidden":
+            parts.append("a field the hub does not know was sent")
+            continue
+        message = str(error.get("msg", "not valid")).removeprefix("Value error, ")
+        parts.append(f"{'.'.join(loc) or 'the body'}: {message}")
+    words = "; ".join(parts)
+    if words.startswith(("the ", "a ")):
+        words = words[0].upper() + words[1:]
+    return f"The request was not understood. {words}."
 
 
 def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
@@ -148,41 +188,14 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 413:
+            return problem_response(413, "Too large", str(exc.detail), "too-large")
         words = {404: "There is no such address on this hub.", 405: "That method is not used here."}
         detail = words.get(exc.status_code, "The request could not be served.")
         return problem_response(exc.status_code, "Not served", detail, f"http-{exc.status_code}")
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.error(json.dumps({"event": "unexpected", "error": type(exc).__name__}))
-        return problem_response(
-            500,
-            "Unexpected",
-            "The hub met an unexpected problem; it has been logged.",
-            "unexpected",
-        )
-
-    @app.middleware("http")
-    async def _log(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        log.info(
-            json.dumps(
-                {
-                    "event": "request",
-                    "method": request.method,
-                    "route": getattr(route, "path", "unmatched"),  # the template, never ids
-                    "status": response.status_code,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
-                }
-            )
-        )
-        return response
-
-    app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(Guard, limit=max_body)
+    app.openapi = lambda: _openapi_with_problems(app)  # type: ignore[method-assign]
 
     api = p.API_PREFIX
 
@@ -350,4 +363,22 @@ def _device(device: Device, username: str) -> p.DeviceView:
     )
 
 
-__all__ = ["MAX_BODY", "TooLarge", "create_app"]
+def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
+    """The schema FastAPI makes, with every error response described as what is served:
+    ``application/problem+json`` with the ProblemDetail schema (not ``application/json``)."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, routes=app.routes, description=app.description
+    )
+    problem = {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "45":
+                    response["content"] = {PROBLEM_TYPE: problem}
+    app.openapi_schema = schema
+    return schema
+
+
+__all__ = ["MAX_BODY", "create_app"]

@@ -79,11 +79,9 @@ class ChainReport:
 def verify(session: Session) -> ChainReport:
     prev, expected_seq, count = GENESIS, 1, 0
     for event in session.scalars(select(HubAuditEvent).order_by(HubAuditEvent.seq)):
-        if (
-            event.seq != expected_seq
-            or event.prev_hash != prev
-            or _digest(prev, event) != event.hash
-        ):
+        if event.seq != expected_seq:
+            return ChainReport(count, expected_seq)  # that row is missing
+        if event.prev_hash != prev or _digest(prev, event) != event.hash:
             return ChainReport(count, event.seq)
         prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
     head = session.get(AuditHead, 1)

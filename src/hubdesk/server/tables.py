@@ -162,7 +162,8 @@ class ChangeLog(ServerBase):
 
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(40))
-    record_id: Mapped[str] = mapped_column(String(36))
+    #: A record's id, or "tool:version" for a screening tool definition.
+    record_id: Mapped[str] = mapped_column(String(120))
     op: Mapped[str] = mapped_column(String(10))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -220,7 +221,7 @@ class HubAuditEvent(ServerBase):
     device_id: Mapped[str | None] = mapped_column(String(36), default=None)
     action: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str | None] = mapped_column(String(40), default=None)
-    record_id: Mapped[str | None] = mapped_column(String(80), default=None)
+    record_id: Mapped[str | None] = mapped_column(String(120), default=None)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
