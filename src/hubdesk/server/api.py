@@ -15,13 +15,14 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Path, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hubdesk import __version__
+from hubdesk.server import sync
 from hubdesk.server.db import DatabaseError, check_schema, head_revision
 from hubdesk.server.hub import Hub, Principal
 from hubdesk.server.problems import Forbidden, Problem
@@ -313,6 +314,18 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
             digest=row.digest,
             content=row.content,
         )
+
+    @app.post(f"{api}/sync/push", response_model=p.PushResponse, tags=["sync"])
+    def sync_push(body: p.PushRequest, who: Who) -> p.PushResponse:
+        return sync.push(hub, who, body.mutations)
+
+    @app.get(f"{api}/sync/pull", response_model=p.ChangePage, tags=["sync"])
+    def sync_pull(
+        who: Who,
+        after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=p.MAX_PULL_PAGE)] = 200,
+    ) -> p.ChangePage:
+        return sync.pull(hub, who, after, limit)
 
     @app.get(f"{api}/admin/users", response_model=list[p.UserView], tags=["admin"])
     def users(_who: Admin) -> list[p.UserView]:

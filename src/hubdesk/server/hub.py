@@ -63,6 +63,22 @@ WINDOW = timedelta(minutes=1)
 TOKEN_PREFIX = "hd1_"  # noqa: S105 - a prefix that marks a token, not a secret
 
 
+#: PostgreSQL advisory lock taken by every transaction that writes the change log, so
+#: sequence numbers commit in the order they are handed out and a pull reading "after N" can
+#: never skip one that commits late (SQLite has one writer already).
+CHANGE_LOG_LOCK = 0x4855_4244_4553_4B  # "HUBDESK"
+
+
+def next_change(session: Session, kind: str, record_id: str, op: str, at: datetime) -> int:
+    """Take the next change sequence (under the change-log lock) for one record."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
+    change = ChangeLog(kind=kind, record_id=record_id, op=op, at=at)
+    session.add(change)
+    session.flush()
+    return change.seq
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -422,17 +438,15 @@ class Hub:
             raise Problem(f"'{kind}' is not a kind of record the hub keeps.")
         with self.unit() as session:
             team_id = self._team_id(session, team) if team else None
-            change = ChangeLog(kind=kind, record_id=record_id, op="put", at=self.clock())
-            session.add(change)
-            session.flush()
+            seq = next_change(session, kind, record_id, "put", self.clock())
             row = session.get(HubRecord, (kind, record_id))
             if row is None:
-                row = HubRecord(kind=kind, id=record_id, seq=change.seq, content=content)
+                row = HubRecord(kind=kind, id=record_id, seq=seq, content=content)
                 session.add(row)
             row.young_person_id = record_id if kind == "young_person" else young_person_id
             row.team_id = team_id if team_id is not None else row.team_id
             row.seq, row.content, row.deleted, row.updated_at = (
-                change.seq,
+                seq,
                 content,
                 False,
                 self.clock(),
@@ -448,8 +462,8 @@ class Hub:
                         allocated_at=self.clock(),
                     )
                 )
-            self._audit(session, "record-put", by, kind=kind, record_id=record_id)
-            return change.seq
+            self.write_audit(session, "record-put", by, kind=kind, record_id=record_id)
+            return seq
 
     def allocate(self, young_person_id: str, practitioner: str, by: Principal | None) -> Allocation:
         """Allocate a young person to a practitioner (and their team). A team lead may move
@@ -463,10 +477,20 @@ class Hub:
                 raise Problem(f"'{practitioner}' is not an active member of a team.")
             if by is not None and by.role is Role.TEAM_LEAD and worker.team_id != by.team_id:
                 raise Forbidden("A team lead allocates within their own team.")
+            moved = (allocation.practitioner_id, allocation.team_id) != (worker.id, worker.team_id)
             allocation.practitioner_id, allocation.team_id = worker.id, worker.team_id
             allocation.allocated_by = by.user_id if by else None
             allocation.allocated_at = self.clock()
-            self._audit(session, "allocate", by, kind="young_person", record_id=young_person_id)
+            if moved:
+                # The case's records get new sequences, so the new worker's (and team lead's)
+                # devices pull the whole case after the cursor they already hold.
+                for row in session.scalars(
+                    select(HubRecord).where(HubRecord.young_person_id == young_person_id)
+                ):
+                    row.seq = next_change(session, row.kind, row.id, "allocate", self.clock())
+            self.write_audit(
+                session, "allocate", by, kind="young_person", record_id=young_person_id
+            )
             session.flush()
             session.expunge(allocation)
             return allocation
@@ -503,7 +527,7 @@ class Hub:
                 for allocation, worker, team, seq in session.execute(query).all()
                 if self._reaches(who, allocation)
             ]
-            self._audit(session, "caseload-read", who)
+            self.write_audit(session, "caseload-read", who)
             return found
 
     def case(self, who: Principal, young_person_id: str) -> list[HubRecord]:
@@ -521,7 +545,9 @@ class Hub:
             )
             if not any(r.kind == "young_person" for r in rows):
                 raise NotFound("young person")
-            self._audit(session, "case-read", who, kind="young_person", record_id=young_person_id)
+            self.write_audit(
+                session, "case-read", who, kind="young_person", record_id=young_person_id
+            )
             return rows
 
     def context(self, who: Principal, context_id: str) -> HubRecord:
@@ -532,7 +558,7 @@ class Hub:
                 raise NotFound("context")
             if who.role is Role.ADMIN and not self._admin_allocated_in_team(session, who):
                 raise NotFound("context")
-            self._audit(session, "context-read", who, kind="context", record_id=context_id)
+            self.write_audit(session, "context-read", who, kind="context", record_id=context_id)
             return row
 
     @staticmethod
@@ -582,20 +608,19 @@ class Hub:
             else:
                 row.status, row.content, row.digest = definition.status, canonical, digest
             if changed:
-                change = ChangeLog(
-                    kind="screening_definition",
-                    record_id=f"{definition.id}:{definition.version}",
-                    op="put",
-                    at=self.clock(),
-                )
-                session.add(change)
+                record_id = f"{definition.id}:{definition.version}"
+                seq = next_change(session, "screening_definition", record_id, "put", self.clock())
+                session.flush()
+                served = session.get(ServedDefinition, (definition.id, definition.version))
+                assert served is not None
+                served.seq = seq
                 audit.record(
                     session,
                     at=self.clock(),
                     action="definition-publish",
                     user_id=by,
                     kind="screening_definition",
-                    record_id=change.record_id,
+                    record_id=record_id,
                 )
             return definition.id, definition.version, changed
 
@@ -625,7 +650,7 @@ class Hub:
 
     # Audit --------------------------------------------------------------------------------
 
-    def _audit(
+    def write_audit(
         self,
         session: Session,
         action: str,

@@ -207,6 +207,8 @@ class ServedDefinition(ServerBase):
     content: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The change sequence of its last publication, so devices pull it like a record.
+    seq: Mapped[int | None] = mapped_column(BigInteger, index=True, default=None)
 
 
 class HubAuditEvent(ServerBase):

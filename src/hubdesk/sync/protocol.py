@@ -188,3 +188,73 @@ class DefinitionView(Wire):
 
 class DefinitionDocument(DefinitionView):
     content: str
+
+
+# Sync ----------------------------------------------------------------------------------------
+
+#: The most mutations one push may carry, and the most changes one pull page may hold.
+MAX_PUSH_BATCH = 500
+MAX_PULL_PAGE = 1000
+Op = Literal["create", "update", "delete", "append"]
+
+
+def _known_kind(kind: str) -> str:
+    if kind not in RECORD_KINDS:
+        raise ValueError("is not a kind of record the hub keeps")
+    return kind
+
+
+Kind = Annotated[str, AfterValidator(_known_kind)]
+
+
+class Mutation(Wire):
+    """One local change, sent until the hub acknowledges it. ``mutation_id`` is made by the
+    client once and reused on every retry, so a replay is recognised and changes nothing."""
+
+    mutation_id: uuid.UUID
+    kind: Kind
+    record_id: RecordId
+    op: Op
+    #: The hub's sequence of the record this change was made on (None for a new record).
+    base_seq: int | None = Field(default=None, ge=1)
+    #: Whose case the record belongs to (None for a young person or a context).
+    young_person_id: RecordId | None = None
+    content: Content = Field(default_factory=dict)
+
+
+class PushRequest(Wire):
+    mutations: list[Mutation] = Field(max_length=MAX_PUSH_BATCH)
+
+
+class MutationResult(Wire):
+    mutation_id: uuid.UUID
+    status: Literal["applied", "duplicate", "conflict", "rejected"]
+    #: The record's sequence after this mutation (applied) or now (conflict).
+    seq: int | None = None
+    #: For a conflict: the hub's copy, so the client can keep both and show them.
+    server_copy: dict[str, Any] | None = None
+    #: For a rejection or a conflict: why, in one plain sentence.
+    reason: str | None = None
+
+
+class PushResponse(Wire):
+    results: list[MutationResult]
+    epoch: str
+
+
+class Change(Wire):
+    seq: int
+    kind: str
+    record_id: str
+    young_person_id: str | None
+    deleted: bool
+    content: dict[str, Any]
+
+
+class ChangePage(Wire):
+    changes: list[Change]
+    #: Ask for changes after this next time (the last sequence served, or the cursor given).
+    next_cursor: int
+    has_more: bool
+    #: Changes when the hub is restored from a backup: the client then re-pushes.
+    epoch: str

@@ -1,0 +1,207 @@
+"""Sync on the hub: apply a device's pushed mutations, and serve the changes in its scope.
+
+**Push** is one transaction. Each mutation is applied only if the record's current sequence
+equals the one the device based it on; otherwise it is a *conflict* and the hub's copy goes
+back, so the device keeps both. Every mutation's first result is stored under its id: a
+replay (the device never saw the answer) returns that result and changes nothing.
+
+**Pull** serves records whose last change is after the device's cursor, in sequence order,
+in the asker's scope (their allocated young people's records, their team's contexts, served
+screening tools), deleted ones as tombstones. Sequences are handed out under a lock held to
+commit (``hub.next_change``), so no change can commit behind a cursor already served.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from hubdesk.server.hub import Hub, Principal, next_change
+from hubdesk.server.tables import (
+    Allocation,
+    AppliedMutation,
+    HubRecord,
+    Role,
+    ServedDefinition,
+)
+from hubdesk.sync import protocol as p
+
+#: Kinds written once and never changed (a finalised note, an addendum): no conflicts.
+APPEND_ONLY = frozenset({"contact_note", "addendum"})
+
+
+def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushResponse:
+    with hub.unit() as session:
+        epoch = hub.organisation(session).epoch
+        results = []
+        for mutation in mutations:
+            key = str(mutation.mutation_id)
+            first = session.get(AppliedMutation, key)
+            if first is not None:
+                results.append(_replayed(first.result))
+                continue
+            result = _apply(hub, session, who, mutation)
+            session.add(
+                AppliedMutation(
+                    mutation_id=key,
+                    device_id=who.device_id,
+                    result=result.model_dump(mode="json"),
+                    at=hub.clock(),
+                )
+            )
+            session.flush()
+            results.append(result)
+        hub.write_audit(session, "sync-push", who)
+        return p.PushResponse(results=results, epoch=epoch)
+
+
+def _replayed(first: dict[str, Any]) -> p.MutationResult:
+    result = p.MutationResult.model_validate(first)
+    if result.status == "applied":
+        return result.model_copy(update={"status": "duplicate"})
+    return result  # a conflict or rejection is answered the same way again
+
+
+def _apply(hub: Hub, session: Session, who: Principal, m: p.Mutation) -> p.MutationResult:
+    def rejected(reason: str) -> p.MutationResult:
+        return p.MutationResult(mutation_id=m.mutation_id, status="rejected", reason=reason)
+
+    row = session.get(HubRecord, (m.kind, m.record_id))
+    refusal = _out_of_scope(session, who, m, row)
+    if refusal:
+        return rejected(refusal)
+
+    def conflict(reason: str) -> p.MutationResult:
+        assert row is not None
+        return p.MutationResult(
+            mutation_id=m.mutation_id,
+            status="conflict",
+            seq=row.seq,
+            server_copy={"deleted": row.deleted, "content": row.content},
+            reason=reason,
+        )
+
+    if m.op in ("create", "append"):
+        if row is not None:
+            if row.content == m.content and not row.deleted:
+                return p.MutationResult(mutation_id=m.mutation_id, status="applied", seq=row.seq)
+            return conflict("A record with this id is already on the hub with other content.")
+    elif row is None:
+        return rejected("There is no such record on the hub to change.")
+    elif m.kind in APPEND_ONLY and m.op == "update":
+        return rejected("A finalised record is never changed; add an addendum instead.")
+    elif row.deleted and m.op == "delete":
+        return p.MutationResult(mutation_id=m.mutation_id, status="applied", seq=row.seq)
+    elif row.deleted:
+        return conflict("This record was deleted on the hub while it was being changed.")
+    elif row.seq != m.base_seq:
+        return conflict("This record was changed on the hub since this device last had it.")
+
+    seq = next_change(session, m.kind, m.record_id, m.op, hub.clock())
+    if row is None:
+        row = HubRecord(kind=m.kind, id=m.record_id, seq=seq, content={})
+        session.add(row)
+        row.young_person_id = m.record_id if m.kind == "young_person" else m.young_person_id
+        row.team_id = who.team_id if m.kind == "context" else None
+        if m.kind == "young_person":
+            session.add(
+                Allocation(
+                    young_person_id=m.record_id,
+                    practitioner_id=who.user_id,
+                    team_id=who.team_id,
+                    allocated_at=hub.clock(),
+                )
+            )
+    row.seq, row.updated_at = seq, hub.clock()
+    if m.op == "delete":
+        row.deleted, row.content = True, {}  # a tombstone keeps no personal data
+    else:
+        row.deleted, row.content = False, dict(m.content)
+    return p.MutationResult(mutation_id=m.mutation_id, status="applied", seq=seq)
+
+
+def _out_of_scope(
+    session: Session, who: Principal, m: p.Mutation, row: HubRecord | None
+) -> str | None:
+    """Why this device may not write this record (None when it may)."""
+    if m.kind == "context":
+        if who.team_id is None:
+            return "Contexts belong to a team, and this account is in none."
+        if row is not None and row.team_id != who.team_id:
+            return "This context belongs to another team."
+        return None
+    young_person_id = m.record_id if m.kind == "young_person" else m.young_person_id
+    if young_person_id is None:
+        return "This record does not say whose case it belongs to."
+    if row is not None and row.young_person_id != young_person_id:
+        return "This record belongs to another young person's case."
+    allocation = session.get(Allocation, young_person_id)
+    if allocation is None:
+        if m.kind == "young_person" and m.op == "create" and who.team_id is not None:
+            return None  # first recorded on this device: allocated to its user below
+        return "This young person is not on your caseload."
+    if not Hub._reaches(who, allocation):
+        return "This young person is not on your caseload."
+    return None
+
+
+def pull(hub: Hub, who: Principal, after: int, limit: int) -> p.ChangePage:
+    with hub.unit() as session:
+        epoch = hub.organisation(session).epoch
+        mine: list[ColumnElement[bool]] = [Allocation.practitioner_id == who.user_id]
+        if who.role is Role.TEAM_LEAD:
+            mine.append(Allocation.team_id == who.team_id)
+        reachable = select(Allocation.young_person_id).where(or_(*mine))
+        scope: list[ColumnElement[bool]] = [HubRecord.young_person_id.in_(reachable)]
+        if who.role is not Role.ADMIN and who.team_id is not None:
+            scope.append(and_(HubRecord.kind == "context", HubRecord.team_id == who.team_id))
+        in_scope = or_(*scope)
+        records = session.scalars(
+            select(HubRecord)
+            .where(HubRecord.seq > after, in_scope)
+            .order_by(HubRecord.seq)
+            .limit(limit + 1)
+        ).all()
+        tools = session.scalars(
+            select(ServedDefinition)
+            .where(ServedDefinition.seq > after)
+            .order_by(ServedDefinition.seq)
+            .limit(limit + 1)
+        ).all()
+        changes = sorted(
+            [_record_change(r) for r in records] + [_tool_change(t) for t in tools],
+            key=lambda c: c.seq,
+        )
+        page, has_more = changes[:limit], len(changes) > limit
+        hub.write_audit(session, "sync-pull", who)
+        return p.ChangePage(
+            changes=page,
+            next_cursor=page[-1].seq if page else after,
+            has_more=has_more,
+            epoch=epoch,
+        )
+
+
+def _record_change(row: HubRecord) -> p.Change:
+    return p.Change(
+        seq=row.seq,
+        kind=row.kind,
+        record_id=row.id,
+        young_person_id=row.young_person_id,
+        deleted=row.deleted,
+        content=row.content,
+    )
+
+
+def _tool_change(row: ServedDefinition) -> p.Change:
+    assert row.seq is not None
+    return p.Change(
+        seq=row.seq,
+        kind="screening_definition",
+        record_id=f"{row.definition_id}:{row.version}",
+        young_person_id=None,
+        deleted=False,
+        content={"status": row.status, "digest": row.digest, "definition": row.content},
+    )
