@@ -1,4 +1,4 @@
-"""Every authenticated endpoint × every role × a record in scope and one out of scope × a
+"""Every authenticated endpoint (sync and screening tools included) × every role × a record in scope and one out of scope × a
 revoked device, each with the status the hub must answer. Out of scope answers 404, exactly as
 if the record were absent; a hub admin manages people and devices but reads no case content;
 a revoked device gets 401 everywhere. Successful case reads are audited with who and which
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -24,15 +25,21 @@ ROLES = ("practitioner", "team-lead", "admin", "revoked")
 class Cell:
     method: str
     path: str
-    #: Expected status for (role, in scope) and (role, out of scope), per role in ROLES.
-    expected: dict[str, tuple[int, int]]
-    body_in: dict[str, str] | None = None
-    body_out: dict[str, str] | None = None
+    #: Expected status for (role, in scope) and (role, out of scope), per role in ROLES; for a
+    #: push, "200 applied" or "200 rejected" (the status of the one mutation sent).
+    expected: dict[str, tuple[int | str, int | str]]
+    body_in: dict[str, Any] | None = None
+    body_out: dict[str, Any] | None = None
 
 
 def matrix(spare_device: str) -> list[Cell]:
     everyone = {"practitioner": (200, 200), "team-lead": (200, 200), "admin": (200, 200)}
     admin_only = {"practitioner": (403, 403), "team-lead": (403, 403), "admin": (200, 200)}
+    everyone_but_unknown = {
+        "practitioner": (200, 404),
+        "team-lead": (200, 404),
+        "admin": (200, 404),
+    }
     unknown_device = str(uuid.uuid4())
     return [
         Cell("GET", "/api/v1/me", everyone),
@@ -54,6 +61,18 @@ def matrix(spare_device: str) -> list[Cell]:
             "/api/v1/contexts/{}",
             {"practitioner": (200, 404), "team-lead": (200, 404), "admin": (404, 404)},
         ),
+        Cell("GET", "/api/v1/screening-definitions", everyone),
+        Cell("GET", "/api/v1/screening-definitions/{}", everyone_but_unknown),
+        Cell("GET", "/api/v1/sync/pull?after=0", everyone),
+        Cell(
+            "POST",
+            "/api/v1/sync/push",
+            {
+                "practitioner": ("200 applied", "200 rejected"),
+                "team-lead": ("200 applied", "200 rejected"),
+                "admin": ("200 rejected", "200 rejected"),
+            },
+        ),
         Cell("GET", "/api/v1/admin/users", admin_only),
         Cell("GET", "/api/v1/admin/devices", admin_only),
         Cell(
@@ -71,9 +90,23 @@ def targets(cell: Cell, role: str) -> tuple[str, str]:
         return spare, unknown
     if "contexts" in cell.path:
         return NORTH_PLACE, SOUTH_PLACE
+    if "screening-definitions/" in cell.path:
+        return "exploitation/1", "exploitation/9"
     if "allocation" in cell.path:
         return BEN_CASE, CAI_CASE
     return (BEN_CASE if role == "team-lead" else AMY_CASE), CAI_CASE
+
+
+def addendum_for(case: str) -> dict[str, Any]:
+    """A push of one new addendum on ``case``'s records (applied only within scope)."""
+    return {
+        "mutation_id": str(uuid.uuid4()),
+        "kind": "addendum",
+        "record_id": str(uuid.uuid4()),
+        "op": "append",
+        "young_person_id": case,
+        "content": {"text": "Spoke to school."},
+    }
 
 
 def world(served: Served, hub: Hub) -> tuple[dict[str, str], str, dict[str, Principal]]:
@@ -107,6 +140,7 @@ def world(served: Served, hub: Hub) -> tuple[dict[str, str], str, dict[str, Prin
         )
     hub.put_record("context", NORTH_PLACE, {"name": "Park"}, team="North", by=people["north-amy"])
     hub.put_record("context", SOUTH_PLACE, {"name": "Yard"}, team="South", by=people["south-cai"])
+    hub.publish_shipped_definitions()
     return tokens, spare, people
 
 
@@ -125,16 +159,21 @@ def test_every_endpoint_role_scope_and_revoked_device(served: Served, org: Org, 
                 expected = (
                     401 if role == "revoked" else cell.expected[role][scope == "out of scope"]
                 )
+                if path.endswith("/sync/push"):
+                    body = {"mutations": [addendum_for(record)]}
                 reply = served.call(cell.method, path.format(record), body, token=tokens[role])
                 checked += 1
-                if reply.status != expected:
+                outcome: int | str = reply.status
+                if isinstance(expected, str) and reply.status == 200:
+                    outcome = f"200 {reply.body['results'][0]['status']}"
+                if outcome != expected:
                     wrong.append(
-                        f"{cell.method} {path} as {role}, {scope}: {reply.status} not {expected}"
+                        f"{cell.method} {path} as {role}, {scope}: {outcome} not {expected}"
                     )
                 elif reply.status >= 400:
                     assert reply.headers["content-type"] == "application/problem+json"
     assert wrong == []
-    assert checked == 8 * 4 * 2
+    assert checked == 12 * 4 * 2
 
 
 def test_out_of_scope_reads_exactly_like_absent(served: Served, org: Org, hub: Hub) -> None:
@@ -158,6 +197,15 @@ def test_each_role_sees_its_own_caseload(served: Served, org: Org, hub: Hub) -> 
     assert caseload("practitioner") == [AMY_CASE]
     assert caseload("team-lead") == sorted([AMY_CASE, BEN_CASE])
     assert caseload("admin") == []
+
+    def pulled(role: str) -> set[str]:
+        reply = served.call("GET", "/api/v1/sync/pull?after=0&limit=1000", token=tokens[role])
+        return {c["young_person_id"] or c["record_id"] for c in reply.body["changes"]}
+
+    tools = {"exploitation:1"}
+    assert pulled("practitioner") == {AMY_CASE, NORTH_PLACE} | tools
+    assert pulled("team-lead") == {AMY_CASE, BEN_CASE, NORTH_PLACE} | tools
+    assert pulled("admin") == tools
 
 
 def test_a_young_person_first_recorded_by_a_practitioner_is_theirs_until_a_lead_moves_them(
