@@ -1,8 +1,8 @@
-"""Every authenticated endpoint (sync and screening tools included) × every role × a record in scope and one out of scope × a
-revoked device, each with the status the hub must answer. Out of scope answers 404, exactly as
-if the record were absent; a hub admin manages people and devices but reads no case content;
-a revoked device gets 401 everywhere. Successful case reads are audited with who and which
-device."""
+"""Every authenticated endpoint (sync and screening tools included) × every role × a record in
+scope and one out of scope × a revoked device, each with the status the hub must answer. Out
+of scope answers 404, exactly as if the record were absent; a hub admin manages people and
+devices but reads no case content; a revoked device gets 401 everywhere. Successful case
+reads are audited with who and which device."""
 
 from __future__ import annotations
 
