@@ -1,5 +1,6 @@
 """The house rules that code can check: Qt only in views/ and app.py; views import no SQL,
-crypto or HTTP; nothing imports views except app.py."""
+crypto or HTTP; nothing imports views except app.py; the hub (server/) and the desktop share
+only sync/ and forms/."""
 
 from __future__ import annotations
 
@@ -44,8 +45,14 @@ def test_layer_rules(path: Path) -> None:
     if not in_views and rel != Path("app.py"):
         assert not any(m.startswith("hubdesk.views") for m in modules), "nothing imports views"
     if in_views:
-        forbidden = ("sqlalchemy", "sqlcipher3", "cryptography", "argon2", "hubdesk.store")
+        forbidden = ("sqlalchemy", "sqlcipher3", "cryptography", "argon2", "hubdesk.store", "httpx")
         assert not any(m.startswith(forbidden) for m in modules), "views hold no SQL or crypto"
+    in_server = rel.parts[0] == "server"
+    if not in_server:
+        assert not any(m.startswith("hubdesk.server") for m in modules), "the desktop has no hub"
+    else:
+        desktop = ("hubdesk.store", "hubdesk.services", "hubdesk.models", "hubdesk.views")
+        assert not any(m.startswith(desktop) for m in modules), "the hub shares only sync, forms"
 
 
 def test_headless_packages_do_not_load_qt() -> None:

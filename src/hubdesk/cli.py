@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from hubdesk import __version__, logs
-from hubdesk.commands import casework, demo, forms, records, smoke, vault
+from hubdesk.commands import casework, demo, forms, hub, records, smoke, vault
 from hubdesk.commands.common import EXIT_PROBLEM, UsageError, vault_dir
 from hubdesk.errors import HubDeskError
 
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     records.add_parsers(sub, add)
     forms.add_parsers(sub, add)
     smoke.add_parsers(sub, add)
+    hub.add_parsers(sub, add)
     return parser
 
 

@@ -35,6 +35,7 @@ from hubdesk.server.ca import (
     verify_issued,
     write_ca,
 )
+from hubdesk.sync.device_keys import DeviceKeyError
 
 ORGANISATION = "Northmoor Borough Council"
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -566,9 +567,9 @@ def test_device_id_must_be_a_uuid(org_ca: OrganisationCA, device_id: str) -> Non
     with pytest.raises(CAError) as caught:
         sign(org_ca, csr, device_id=device_id)
     assert caught.value.message == "The device id is not a valid UUID."
-    with pytest.raises(CAError) as caught:
+    with pytest.raises(DeviceKeyError) as refused:
         make_csr(new_device_key(), device_id, USERNAME)
-    assert caught.value.message == "The device id is not a valid UUID."
+    assert refused.value.message == "The device id is not a valid UUID."
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from hubdesk.errors import HubDeskError
+from hubdesk.sync.device_keys import URN_UUID, make_csr, new_device_key
 
 __all__ = [
     "CERTIFICATE_FILE",
@@ -61,7 +62,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 #: X.520 upper bound on a common name; longer names cannot go in a certificate.
 _MAX_COMMON_NAME = 64
 _CA_SUFFIX = " HubDesk CA"
-_URN_UUID = "urn:uuid:"
+_URN_UUID = URN_UUID
 
 
 class CAError(HubDeskError):
@@ -228,38 +229,6 @@ def load_ca(folder: Path, passphrase: bytes | None = None) -> OrganisationCA:
 
 
 # --- Device keys, requests and certificates -------------------------------------------------
-
-
-def new_device_key() -> ec.EllipticCurvePrivateKey:
-    """A new ECDSA P-256 key for a device."""
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def make_csr(private_key: ec.EllipticCurvePrivateKey, device_id: str, username: str) -> bytes:
-    """A PEM certificate request for a device, signed with its key.
-
-    The request names the username and device, but the CA sets the certificate's contents
-    from its own records; only the key is taken from the request.
-    """
-    device = _device_uuid(device_id)
-    user = _required(username, "The username cannot be empty.")
-    request = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(
-            x509.Name(
-                [
-                    x509.NameAttribute(NameOID.COMMON_NAME, device),
-                    x509.NameAttribute(NameOID.USER_ID, user),
-                ]
-            )
-        )
-        .add_extension(
-            x509.SubjectAlternativeName([x509.UniformResourceIdentifier(_URN_UUID + device)]),
-            critical=False,
-        )
-        .sign(private_key, hashes.SHA256())
-    )
-    return request.public_bytes(serialization.Encoding.PEM)
 
 
 def sign_device_csr(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import ipaddress
 import json
 import logging
 import os
@@ -129,24 +128,16 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from hubdesk.server.api import create_app
+    from hubdesk.sync.transport import is_loopback
 
     tls = args.tls_certificate is not None and args.tls_key is not None
     if (args.tls_certificate is None) != (args.tls_key is None):
         raise CommandError("Give both --tls-certificate and --tls-key, or neither.")
-    if not _loopback(args.host) and not tls and not args.insecure_behind_proxy:
+    if not is_loopback(args.host) and not tls and not args.insecure_behind_proxy:
         raise CommandError(
             f"Refusing to serve on {args.host} without TLS: give --tls-certificate and "
             "--tls-key, or --insecure-behind-proxy when a TLS proxy in front does it."

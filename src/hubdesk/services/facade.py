@@ -11,6 +11,7 @@ from hubdesk.services.contexts import ContextService
 from hubdesk.services.definitions import DefinitionService
 from hubdesk.services.drafts import DraftService
 from hubdesk.services.export import ExportService
+from hubdesk.services.hub_link import HubLinkService
 from hubdesk.services.missing import MissingService
 from hubdesk.services.notes import NoteService
 from hubdesk.services.plans import PlanService
@@ -41,6 +42,7 @@ class Services:
         self.work = WorkService(*args)
         self.search = SearchService(*args)
         self.export = ExportService(*args)
+        self.hub = HubLinkService(*args)
         self.retention = RetentionService(*args)
 
     def verify_audit(self) -> audit.ChainReport:

@@ -1,0 +1,142 @@
+"""Talking to the hub over HTTP (Qt-free): the wire types in and out, the hub's problem
+details turned into errors a person can read, plain HTTP refused except to this computer.
+
+The token is sent as ``Authorization: Bearer``; nothing here logs a request body, a token or
+a password.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from hubdesk import __version__
+from hubdesk.errors import HubDeskError
+from hubdesk.sync import protocol as p
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class HubError(HubDeskError):
+    """The hub could not be reached, or refused; ``message`` says which, in words."""
+
+
+class HubUnreachable(HubError):
+    pass
+
+
+class HubRefused(HubError):
+    def __init__(self, message: str, status: int, code: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+class SignInNeeded(HubRefused):
+    pass
+
+
+class RevokedByHub(HubRefused):
+    """The hub says this device was revoked: the vault is to be wiped after telling the user."""
+
+
+def check_hub_url(url: str) -> str:
+    """The hub's base URL, without a trailing slash; plain http only to a loopback address."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise HubError(f"'{url}' is not a hub address like https://hub.example.org.")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise HubError(
+            "The hub must be reached over https; plain http is only used to this computer."
+        )
+    return url.strip().rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """True for this computer's own addresses (where plain HTTP is allowed)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class HubClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        verify: str | bool = True,
+    ) -> None:
+        self.base_url = check_hub_url(base_url)
+        headers = {"User-Agent": f"HubDesk/{__version__}", "Accept-Encoding": "gzip"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=self.base_url, headers=headers, timeout=timeout, verify=verify
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> HubClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Calls ------------------------------------------------------------------------------
+
+    def enrol(self, request: p.EnrolRequest) -> p.EnrolResponse:
+        return self._call("POST", f"{p.API_PREFIX}/auth/enrol", p.EnrolResponse, request)
+
+    def me(self) -> p.Me:
+        return self._call("GET", f"{p.API_PREFIX}/me", p.Me)
+
+    def push(self, mutations: list[p.Mutation]) -> p.PushResponse:
+        body = p.PushRequest(mutations=mutations)
+        return self._call("POST", f"{p.API_PREFIX}/sync/push", p.PushResponse, body)
+
+    def pull(self, after: int, limit: int = 200) -> p.ChangePage:
+        path = f"{p.API_PREFIX}/sync/pull?after={after}&limit={limit}"
+        return self._call("GET", path, p.ChangePage)
+
+    def _call(self, method: str, path: str, answer: type[M], body: BaseModel | None = None) -> M:
+        content = body.model_dump_json().encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if content is not None else {}
+        try:
+            response = self._http.request(method, path, content=content, headers=headers)
+        except httpx.HTTPError as exc:
+            raise HubUnreachable(
+                f"The hub at {self.base_url} could not be reached ({type(exc).__name__}). "
+                "Everything stays on this laptop; try again when the network is back."
+            ) from None
+        if response.status_code >= 400:
+            raise _refusal(response)
+        try:
+            return answer.model_validate_json(response.content)
+        except ValidationError:
+            raise HubError(
+                "The hub answered in a way this version of HubDesk does not understand."
+            ) from None
+
+
+def _refusal(response: httpx.Response) -> HubRefused:
+    detail: dict[str, Any] = {}
+    try:
+        detail = response.json()
+    except ValueError:
+        detail = {}
+    message = str(detail.get("detail") or f"The hub refused the request ({response.status_code}).")
+    code = str(detail.get("type", "")).rsplit("/", 1)[-1]
+    if code == "device-revoked":
+        return RevokedByHub(message, response.status_code, code)
+    if response.status_code == 401:
+        return SignInNeeded(message, response.status_code, code)
+    return HubRefused(message, response.status_code, code)

@@ -1,0 +1,7 @@
+"""End-to-end tests: the real hub on loopback (the server tests' fixtures) and real vaults."""
+
+from __future__ import annotations
+
+from tests.server.conftest import database_url, hub, org, served
+
+__all__ = ["database_url", "hub", "org", "served"]
