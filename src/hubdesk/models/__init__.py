@@ -6,6 +6,7 @@ from hubdesk.models.contexts import Context, ContextLink
 from hubdesk.models.meta import SearchDoc, VaultMeta
 from hubdesk.models.missing import MissingEpisode, ReturnInterview
 from hubdesk.models.notes import Addendum, ContactNote
+from hubdesk.models.outbox import OutboxEntry
 from hubdesk.models.people import YoungPerson
 from hubdesk.models.plans import PlanAction, PlanVersion, SafetyPlan
 from hubdesk.models.screening import Screening, ScreeningDefinition
@@ -46,6 +47,7 @@ __all__ = [
     "Meeting",
     "MissingEpisode",
     "NRMReferral",
+    "OutboxEntry",
     "PlanAction",
     "PlanVersion",
     "Record",

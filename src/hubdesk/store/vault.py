@@ -38,6 +38,7 @@ from hubdesk.models.meta import VaultMeta
 from hubdesk.store import keywrap, schema
 from hubdesk.store.engine import WRITE_OPTION, make_vault_engine
 from hubdesk.store.files import fsync_dir, write_json_atomic
+from hubdesk.store.outbox import install as install_outbox
 from hubdesk.store.secrets_util import wipe
 from hubdesk.store.throttle import Throttle, attempt_lock
 from hubdesk.timeutil import utcnow
@@ -257,6 +258,7 @@ class Vault:
             wipe(data_key)
             raise
         install_guards()
+        install_outbox()
         return cls(folder, data_key, engine)
 
     @staticmethod

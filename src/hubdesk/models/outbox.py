@@ -1,0 +1,38 @@
+"""The outbox: every local change to a synced record, waiting for the hub to acknowledge it.
+
+A row is written in the same transaction as the change it records (``sync.outbox``), so a
+change is never saved without its row nor a row without its change. It leaves the outbox only
+when the hub has answered it. Not a synced record itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hubdesk.models.base import Base, UTCDateTime
+
+
+class OutboxEntry(Base):
+    __tablename__ = "outbox"
+
+    #: Local order: the order the changes were made in.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: Made once; every retry sends the same id, so the hub applies it at most once.
+    mutation_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    #: create, update, delete or append (finalised notes and addenda).
+    op: Mapped[str] = mapped_column(String(10))
+    young_person_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When it was first sent. From then on the row never changes (a replay must be the same
+    #: mutation); a later change to the record gets a row of its own.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: pending, or rejected (kept with the hub's reason, shown, never dropped silently).
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
