@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.server.conftest import database_url, hub, org, served
+from tests.server.conftest import database_url, hub, loopback_server, org, served
 
-__all__ = ["database_url", "hub", "org", "served"]
+__all__ = ["database_url", "hub", "loopback_server", "org", "served"]

@@ -18,14 +18,15 @@ from typing import Any
 
 import pytest
 import uvicorn
+from alembic import command
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
 from hubdesk.server.api import create_app
 from hubdesk.server.ca import create_ca, make_csr, new_device_key, write_ca
-from hubdesk.server.db import Database, migrate, normalise_url
+from hubdesk.server.db import Database, alembic_config, normalise_url
 from hubdesk.server.hub import Hub
-from hubdesk.server.tables import Role
+from hubdesk.server.tables import Role, ServerBase
 
 POSTGRES_URL = os.environ.get("HUBDESK_TEST_POSTGRES_URL")
 #: Argon2id at its lowest cost: the real cost is a constant of passwords.py, tested there.
@@ -58,10 +59,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
+def fast_schema(db: Database) -> None:
+    """The models' schema, stamped at the newest revision: what the migrations make (proven
+    by test_schema.py, and `init` runs them in test_cli.py), in a fraction of the time."""
+    with db.engine.begin() as conn:
+        ServerBase.metadata.create_all(conn)
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.stamp(cfg, "head")
+
+
 @pytest.fixture
 def hub(database_url: str, tmp_path: Path) -> Iterator[Hub]:
     db = Database(database_url)
-    migrate(db.engine)
+    fast_schema(db)
     ca = create_ca(ORGANISATION)
     write_ca(ca, tmp_path / "ca")
     made = Hub(db, tmp_path / "ca", hasher=CHEAP_HASHER)
@@ -158,9 +169,27 @@ def _json(raw: bytes) -> Any:
         return raw.decode(errors="replace")
 
 
-@pytest.fixture
-def served(hub: Hub) -> Iterator[Served]:
-    config = uvicorn.Config(create_app(hub), host="127.0.0.1", port=0, log_level="warning")
+class Switch:
+    """An ASGI app that passes each request to the current test's hub app: one real uvicorn
+    serves the whole session, instead of one started and stopped per test."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        assert self.app is not None, "a request arrived between tests"
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def loopback_server() -> Iterator[tuple[str, Switch]]:
+    switch = Switch()
+    config = uvicorn.Config(switch, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -169,6 +198,14 @@ def served(hub: Hub) -> Iterator[Served]:
         assert time.monotonic() < deadline, "the hub did not start"
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield Served(f"http://127.0.0.1:{port}")
+    yield f"http://127.0.0.1:{port}", switch
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def served(hub: Hub, loopback_server: tuple[str, Switch]) -> Iterator[Served]:
+    base, switch = loopback_server
+    switch.app = create_app(hub)
+    yield Served(base)
+    switch.app = None

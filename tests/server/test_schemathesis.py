@@ -1,15 +1,23 @@
 """Schemathesis over the hub's published OpenAPI schema, against the real server on loopback,
 signed in as a team lead: a bounded number of generated requests per operation, and every
-response must be no 5xx, have a documented status and content type, and match its schema."""
+response must be no 5xx, have a documented status and content type, and match its schema.
+
+One check is left out for one operation: a pushed record's ``content`` is free JSON whose
+every nested string is checked for control characters, a rule JSON Schema cannot state for
+nested values; so schema-valid content may rightly be refused (422) there."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.server.conftest import Org, Served
 
-EXAMPLES_PER_OPERATION = 30
+EXAMPLES_PER_OPERATION = 20
+FREE_JSON_BODIES = {"POST /api/v1/sync/push"}
 
 
 def test_every_operation_answers_within_its_schema(served: Served, org: Org) -> None:
@@ -18,18 +26,26 @@ def test_every_operation_answers_within_its_schema(served: Served, org: Org) -> 
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10
     for operation in operations:
+        explore(operation, served.base, token)
 
-        @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
+
+def explore(operation: Any, base_url: str, token: str) -> None:
+    """Run the generated requests for one operation; any failing check raises."""
+    excluded = [positive_data_acceptance] if operation.label in FREE_JSON_BODIES else []
+
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def check(case: schemathesis.Case) -> None:
+        case.call_and_validate(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            excluded_checks=excluded,
         )
-        @given(case=operation.as_strategy())
-        def check(case: schemathesis.Case) -> None:
-            case.call_and_validate(
-                base_url=served.base, headers={"Authorization": f"Bearer {token}"}
-            )
 
-        check()
+    check()

@@ -204,7 +204,9 @@ def _known_kind(kind: str) -> str:
     return kind
 
 
-Kind = Annotated[str, AfterValidator(_known_kind)]
+Kind = Annotated[
+    str, Field(json_schema_extra={"enum": list(RECORD_KINDS)}), AfterValidator(_known_kind)
+]
 
 
 class Mutation(Wire):
