@@ -24,7 +24,7 @@ def seed_demo_organisation(hub: Hub) -> list[str]:
     """Create the demo teams and users (skipping any that exist); lines to print."""
     fake = Faker("en_GB")
     fake.seed_instance(DEMO_SEED)
-    lines = ["Demo hub accounts (fictional people; the passwords are shown once):"]
+    lines = ["Demo hub accounts (fictional people and demo passwords):"]
     for team in TEAMS:
         try:
             hub.create_team(team)
