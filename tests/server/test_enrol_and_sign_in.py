@@ -8,13 +8,14 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
 from cryptography import x509
 from sqlalchemy import select
 
 from hubdesk.server.ca import certificate_device_id, make_csr, new_device_key, verify_issued
 from hubdesk.server.hub import PER_USER_LIMIT, Hub, token_digest
-from hubdesk.server.problems import NotSignedIn, TooManyAttempts
-from hubdesk.server.tables import Device, LoginAttempt
+from hubdesk.server.problems import NotSignedIn, Problem, TooManyAttempts
+from hubdesk.server.tables import Device, LoginAttempt, Role
 from tests.server.conftest import PASSWORD, Org, Served
 
 PROBLEM = "application/problem+json"
@@ -150,3 +151,13 @@ def test_without_a_token_nothing_is_served(served: Served, org: Org) -> None:
         reply = served.call("GET", "/api/v1/young-people", token=token)
         assert reply.status == 401
         assert reply.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize("username", ["North-Amy", "amy smith", "-amy", "a", "amy\u00e9"])
+def test_a_username_the_api_could_not_sign_in_is_refused_at_creation(
+    hub: Hub, username: str
+) -> None:
+    hub.create_team("East")
+    with pytest.raises(Problem) as refused:
+        hub.create_user(username, role=Role.PRACTITIONER, password=PASSWORD, team="East")
+    assert refused.value.message.startswith("A username is 2 to 80 lower-case letters")

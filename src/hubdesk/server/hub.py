@@ -9,6 +9,7 @@ the database themselves. Every read of case content goes through :meth:`Hub.case
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
@@ -53,7 +54,7 @@ from hubdesk.server.tables import (
     User,
     utcnow,
 )
-from hubdesk.sync.protocol import RECORD_KINDS
+from hubdesk.sync.protocol import RECORD_KINDS, USERNAME_PATTERN
 
 #: Wrong passwords allowed for one username in a minute; the next attempt is refused unchecked.
 PER_USER_LIMIT = 10
@@ -180,6 +181,11 @@ class Hub:
         display_name: str | None = None,
         by: int | None = None,
     ) -> int:
+        if not re.fullmatch(USERNAME_PATTERN, username):
+            raise Problem(
+                "A username is 2 to 80 lower-case letters, digits, dots, dashes or underscores, "
+                "starting with a letter or digit."
+            )
         if role is not Role.ADMIN and team is None:
             raise Problem("A practitioner or team lead belongs to a team: give --team.")
         password_hash = hash_password(password, self.hasher)

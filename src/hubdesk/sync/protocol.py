@@ -59,7 +59,8 @@ CLEAN_PATTERN = (
 _DOCUMENTED = Field(json_schema_extra={"pattern": CLEAN_PATTERN})
 Text = Annotated[str, _DOCUMENTED, AfterValidator(_clean)]
 Name = Annotated[str, Field(min_length=1, max_length=120), _DOCUMENTED, AfterValidator(_clean)]
-Username = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,79}$")]
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,79}$"
+Username = Annotated[str, Field(pattern=USERNAME_PATTERN)]
 RecordId = Annotated[str, Field(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9-]+$")]
 Role = Literal["practitioner", "team-lead", "admin"]
 
