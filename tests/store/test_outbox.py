@@ -132,3 +132,16 @@ def test_the_row_commits_with_its_change_or_not_at_all(services: Services, vault
     with vault.read() as session:
         assert session.scalars(select(YoungPerson)).all() == []
         assert session.scalars(select(ContactNote)).all() == []
+
+
+def test_erasing_a_case_takes_its_queued_changes_too(services: Services, vault: Vault) -> None:
+    keep = services.cases.add(given_name="Owain", family_name="Kept")
+    pid = services.cases.add(given_name="Ffion", family_name="Erasedname")
+    note = services.notes.add(pid, kind="home_visit", occurred_at=NOW, narrative="Erased words")
+    services.notes.finalise(note)
+    services.cases.close(pid, "Case ended")
+    services.retention.erase_young_person(pid, rule="Rule", reason="Reason")
+    with vault.read() as session:
+        left = session.scalars(select(OutboxEntry)).all()
+        assert {e.record_id for e in left} == {keep}
+        assert all("Erasedname" not in str(e.content) for e in left)

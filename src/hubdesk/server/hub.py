@@ -70,10 +70,17 @@ TOKEN_PREFIX = "hd1_"  # noqa: S105 - a prefix that marks a token, not a secret
 CHANGE_LOG_LOCK = 0x4855_4244_4553_4B  # "HUBDESK"
 
 
-def next_change(session: Session, kind: str, record_id: str, op: str, at: datetime) -> int:
-    """Take the next change sequence (under the change-log lock) for one record."""
+def lock_changes(session: Session) -> None:
+    """Hold the change-log lock to the end of this transaction (taking it again is free).
+    Writers that read records and then change them take it first, so nothing changes
+    between their check and their write."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
+
+
+def next_change(session: Session, kind: str, record_id: str, op: str, at: datetime) -> int:
+    """Take the next change sequence (under the change-log lock) for one record."""
+    lock_changes(session)
     change = ChangeLog(kind=kind, record_id=record_id, op=op, at=at)
     session.add(change)
     session.flush()
@@ -449,7 +456,13 @@ class Hub:
             if row is None:
                 row = HubRecord(kind=kind, id=record_id, seq=seq, content=content)
                 session.add(row)
-            row.young_person_id = record_id if kind == "young_person" else young_person_id
+            row.young_person_id = (
+                record_id
+                if kind == "young_person"
+                else None
+                if kind == "context"
+                else young_person_id
+            )
             row.team_id = team_id if team_id is not None else row.team_id
             row.seq, row.content, row.deleted, row.updated_at = (
                 seq,
@@ -475,6 +488,7 @@ class Hub:
         """Allocate a young person to a practitioner (and their team). A team lead may move
         young people of their own team within it; an admin (or the command line) any."""
         with self.unit() as session:
+            lock_changes(session)  # the case's records are re-sequenced below
             allocation = session.get(Allocation, young_person_id)
             if allocation is None or (by is not None and not self._may_allocate(by, allocation)):
                 raise NotFound("young person")
@@ -491,7 +505,9 @@ class Hub:
                 # The case's records get new sequences, so the new worker's (and team lead's)
                 # devices pull the whole case after the cursor they already hold.
                 for row in session.scalars(
-                    select(HubRecord).where(HubRecord.young_person_id == young_person_id)
+                    select(HubRecord).where(
+                        HubRecord.young_person_id == young_person_id, HubRecord.kind != "context"
+                    )
                 ):
                     row.seq = next_change(session, row.kind, row.id, "allocate", self.clock())
             self.write_audit(
@@ -545,7 +561,10 @@ class Hub:
             rows = list(
                 session.scalars(
                     select(HubRecord)
-                    .where(HubRecord.young_person_id == young_person_id)
+                    .where(
+                        HubRecord.young_person_id == young_person_id,
+                        HubRecord.kind != "context",
+                    )
                     .order_by(HubRecord.seq)
                 )
             )

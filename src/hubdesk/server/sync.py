@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from hubdesk.server.hub import Hub, Principal, next_change
+from hubdesk.server.hub import Hub, Principal, lock_changes, next_change
 from hubdesk.server.tables import (
     Allocation,
     AppliedMutation,
@@ -34,19 +34,36 @@ APPEND_ONLY = frozenset({"contact_note", "addendum"})
 
 def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushResponse:
     with hub.unit() as session:
+        # Before any record is read: two pushes on one base can never both pass the check.
+        lock_changes(session)
         epoch = hub.organisation(session).epoch
         results = []
         for mutation in mutations:
             key = str(mutation.mutation_id)
             first = session.get(AppliedMutation, key)
             if first is not None:
-                results.append(_replayed(first.result))
+                same = (first.device_id, first.kind, first.record_id) == (
+                    who.device_id,
+                    mutation.kind,
+                    mutation.record_id,
+                )
+                results.append(
+                    _replayed(first.result)
+                    if same
+                    else p.MutationResult(
+                        mutation_id=mutation.mutation_id,
+                        status="rejected",
+                        reason="This change id was already used for another change.",
+                    )
+                )
                 continue
             result = _apply(hub, session, who, mutation)
             session.add(
                 AppliedMutation(
                     mutation_id=key,
                     device_id=who.device_id,
+                    kind=mutation.kind,
+                    record_id=mutation.record_id,
                     result=result.model_dump(mode="json"),
                     at=hub.clock(),
                 )
@@ -103,7 +120,7 @@ def _apply(hub: Hub, session: Session, who: Principal, m: p.Mutation) -> p.Mutat
     if row is None:
         row = HubRecord(kind=m.kind, id=m.record_id, seq=seq, content={})
         session.add(row)
-        row.young_person_id = m.record_id if m.kind == "young_person" else m.young_person_id
+        row.young_person_id = _case_of(m)
         row.team_id = who.team_id if m.kind == "context" else None
         if m.kind == "young_person":
             session.add(
@@ -127,12 +144,14 @@ def _out_of_scope(
 ) -> str | None:
     """Why this device may not write this record (None when it may)."""
     if m.kind == "context":
+        if m.young_person_id is not None:
+            return "A context belongs to a team, not to one young person's case."
         if who.team_id is None:
             return "Contexts belong to a team, and this account is in none."
         if row is not None and row.team_id != who.team_id:
             return "This context belongs to another team."
         return None
-    young_person_id = m.record_id if m.kind == "young_person" else m.young_person_id
+    young_person_id = _case_of(m)
     if young_person_id is None:
         return "This record does not say whose case it belongs to."
     if row is not None and row.young_person_id != young_person_id:
@@ -147,6 +166,13 @@ def _out_of_scope(
     return None
 
 
+def _case_of(m: p.Mutation) -> str | None:
+    """Whose case a pushed record belongs to: a young person is their own; a context none."""
+    if m.kind == "young_person":
+        return m.record_id
+    return None if m.kind == "context" else m.young_person_id
+
+
 def pull(hub: Hub, who: Principal, after: int, limit: int) -> p.ChangePage:
     with hub.unit() as session:
         epoch = hub.organisation(session).epoch
@@ -154,7 +180,9 @@ def pull(hub: Hub, who: Principal, after: int, limit: int) -> p.ChangePage:
         if who.role is Role.TEAM_LEAD:
             mine.append(Allocation.team_id == who.team_id)
         reachable = select(Allocation.young_person_id).where(or_(*mine))
-        scope: list[ColumnElement[bool]] = [HubRecord.young_person_id.in_(reachable)]
+        scope: list[ColumnElement[bool]] = [
+            and_(HubRecord.kind != "context", HubRecord.young_person_id.in_(reachable))
+        ]
         if who.role is not Role.ADMIN and who.team_id is not None:
             scope.append(and_(HubRecord.kind == "context", HubRecord.team_id == who.team_id))
         in_scope = or_(*scope)

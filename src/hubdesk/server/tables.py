@@ -192,6 +192,9 @@ class AppliedMutation(ServerBase):
 
     mutation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("device.id"), index=True)
+    #: What it changed: a replay must be the same change from the same device.
+    kind: Mapped[str | None] = mapped_column(String(40), default=None)
+    record_id: Mapped[str | None] = mapped_column(String(36), default=None)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

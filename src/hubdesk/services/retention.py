@@ -16,7 +16,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from hubdesk.errors import DomainError
-from hubdesk.models import RECORD_KINDS, AuditEvent, VaultMeta, YoungPerson
+from hubdesk.models import RECORD_KINDS, AuditEvent, OutboxEntry, VaultMeta, YoungPerson
 from hubdesk.models.enums import CaseStatus
 from hubdesk.services.base import ServiceBase, required_text
 from hubdesk.services.drafts import DRAFT_KINDS
@@ -100,6 +100,8 @@ def _erase(session: Session, pid: str) -> int:
             VaultMeta.key.in_([f"{DRAFT_PREFIX}{k}:{i}" for k in DRAFT_KINDS for i in everything])
         )
     )
+    # Queued changes hold the records' content: they go too, sent or not.
+    session.execute(delete(OutboxEntry).where(OutboxEntry.record_id.in_(everything)))
     session.expunge_all()
     erased = 0
     for kind in OWNED_KINDS:

@@ -8,6 +8,7 @@ at once instead of dropping data quietly.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from datetime import datetime
@@ -70,6 +71,8 @@ def _clean_json(value: Any, depth: int = 0) -> Any:
         raise ValueError("is nested too deeply")
     if isinstance(value, str):
         return _clean(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("holds a number that is not finite")
     if isinstance(value, list):
         return [_clean_json(v, depth + 1) for v in value]
     if isinstance(value, dict):
