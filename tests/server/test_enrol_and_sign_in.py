@@ -5,6 +5,8 @@ without being checked; a revoked device is told so."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import uuid
 from datetime import timedelta
 
@@ -13,7 +15,7 @@ from cryptography import x509
 from sqlalchemy import select
 
 from hubdesk.server.ca import certificate_device_id, make_csr, new_device_key, verify_issued
-from hubdesk.server.hub import PER_USER_LIMIT, Hub, token_digest
+from hubdesk.server.hub import PER_ADDRESS_LIMIT, PER_USER_LIMIT, Hub, token_digest
 from hubdesk.server.problems import NotSignedIn, Problem, TooManyAttempts
 from hubdesk.server.tables import Device, LoginAttempt, Role
 from tests.server.conftest import PASSWORD, Org, Served
@@ -161,3 +163,27 @@ def test_a_username_the_api_could_not_sign_in_is_refused_at_creation(
     with pytest.raises(Problem) as refused:
         hub.create_user(username, role=Role.PRACTITIONER, password=PASSWORD, team="East")
     assert refused.value.message.startswith("A username is 2 to 80 lower-case letters")
+
+
+def test_a_burst_from_one_address_is_held_to_the_address_limit(org: Org, hub: Hub) -> None:
+    """Different usernames at once from one address: never more than the limit checked."""
+    tries = PER_ADDRESS_LIMIT + 12
+    start = threading.Barrier(tries)
+
+    def guess(n: int) -> None:
+        start.wait()
+        # The refusal is suppressed inside the unit, so each attempt is kept.
+        with hub.unit() as session, contextlib.suppress(NotSignedIn, TooManyAttempts):
+            hub.sign_in(session, f"guess-{n:03d}", "wrong", "198.51.100.4")
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(tries)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with hub.unit() as session:
+        checked = session.scalars(
+            select(LoginAttempt.checked).where(LoginAttempt.address == "198.51.100.4")
+        ).all()
+    assert len(checked) == tries
+    assert sum(checked) == PER_ADDRESS_LIMIT

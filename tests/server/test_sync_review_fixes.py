@@ -31,6 +31,13 @@ def test_a_context_cannot_be_planted_in_another_teams_case(served: Served, org: 
     assert planted["status"] == "rejected"
     assert planted["reason"] == "A context belongs to a team, not to one young person's case."
     assert context not in {c["record_id"] for c in pull_all(served, cai)}
+    south_place = str(uuid.uuid4())
+    [made] = push(served, cai, mutation("context", south_place, "create", {"name": "Yard"}))
+    [refused] = push(
+        served, amy, mutation("context", south_place, "update", {"name": "X"}, made["seq"])
+    )
+    # The same words as for any record out of reach: nothing says which team holds it.
+    assert refused["reason"] == "This record cannot be changed from this device."
     case = served.call("GET", f"/api/v1/young-people/{south_case}", token=cai).body
     assert [r["kind"] for r in case["records"]] == []
 

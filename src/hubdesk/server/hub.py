@@ -272,7 +272,7 @@ class Hub:
         """The user, if the password is right; refused unchecked beyond the limits."""
         now = self.clock()
         since = now - WINDOW
-        self._serialise_sign_in(session, username)
+        self._serialise_sign_in(session, username, address)
         failures = session.scalar(
             select(func.count())
             .select_from(LoginAttempt)
@@ -305,13 +305,15 @@ class Hub:
         return user
 
     @staticmethod
-    def _serialise_sign_in(session: Session, username: str) -> None:
-        """One sign-in per username at a time, across every worker, so ten guesses sent at
-        once cannot all be counted as "under the limit". SQLite already has one writer at a
-        time (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock."""
+    def _serialise_sign_in(session: Session, username: str, address: str) -> None:
+        """One sign-in per username, and per address, at a time across every worker, so
+        guesses sent at once cannot all be counted as "under the limit". SQLite already has one
+        writer at a time (BEGIN IMMEDIATE); PostgreSQL takes transaction-scoped advisory locks
+        (address first, then username, so two sign-ins never wait on each other in a circle)."""
         if session.get_bind().dialect.name == "postgresql":
-            key = int.from_bytes(hashlib.sha256(username.encode()).digest()[:8], "big", signed=True)
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            for name in (f"address:{address}", f"user:{username}"):  # always in this order
+                key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def enrol(
         self,

@@ -11,8 +11,15 @@ from hubdesk.errors import HubDeskError
 #: RFC 9106's second recommended option, scaled to a shared server: 64 MiB, 3 passes.
 HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
 MIN_LENGTH = 12
-#: Checked when the user does not exist, so the answer takes as long as a real check.
-_DUMMY = HASHER.hash("no such user: dummy password for timing")
+#: Checked when the user does not exist, so the answer takes as long as a real check: one
+#: dummy hash per hasher, at that hasher's cost.
+_DUMMIES: dict[int, str] = {}
+
+
+def _dummy(hasher: PasswordHasher) -> str:
+    if id(hasher) not in _DUMMIES:
+        _DUMMIES[id(hasher)] = hasher.hash("no such user: dummy password for timing")
+    return _DUMMIES[id(hasher)]
 
 
 class PasswordError(HubDeskError):
@@ -42,6 +49,8 @@ def verify_password(
     A stored hash carries its own cost, so hashes made with another hasher still verify.
     """
     try:
-        return hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+        return (
+            hasher.verify(password_hash or _dummy(hasher), password) and password_hash is not None
+        )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

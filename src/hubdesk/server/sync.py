@@ -28,6 +28,9 @@ from hubdesk.server.tables import (
 )
 from hubdesk.sync import protocol as p
 
+#: Said for a record that exists outside the asker's scope: the same words whatever it is,
+#: so a refusal never tells which team or case holds an id.
+NOT_YOURS = "This record cannot be changed from this device."
 #: Kinds written once and never changed (a finalised note, an addendum): no conflicts.
 APPEND_ONLY = frozenset({"contact_note", "addendum"})
 
@@ -149,13 +152,13 @@ def _out_of_scope(
         if who.team_id is None:
             return "Contexts belong to a team, and this account is in none."
         if row is not None and row.team_id != who.team_id:
-            return "This context belongs to another team."
+            return NOT_YOURS
         return None
     young_person_id = _case_of(m)
     if young_person_id is None:
         return "This record does not say whose case it belongs to."
     if row is not None and row.young_person_id != young_person_id:
-        return "This record belongs to another young person's case."
+        return NOT_YOURS
     allocation = session.get(Allocation, young_person_id)
     if allocation is None:
         if m.kind == "young_person" and m.op == "create" and who.team_id is not None:
