@@ -22,11 +22,13 @@ from alembic import command
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
+from hubdesk.server import sync
 from hubdesk.server.api import create_app
 from hubdesk.server.ca import create_ca, make_csr, new_device_key, write_ca
 from hubdesk.server.db import Database, alembic_config, normalise_url
-from hubdesk.server.hub import Hub
+from hubdesk.server.hub import Hub, Principal
 from hubdesk.server.tables import Role, ServerBase
+from hubdesk.sync import protocol as p
 
 POSTGRES_URL = os.environ.get("HUBDESK_TEST_POSTGRES_URL")
 #: Argon2id at its lowest cost: the real cost is a constant of passwords.py, tested there.
@@ -105,6 +107,33 @@ class Org:
 @pytest.fixture
 def org(hub: Hub) -> Org:
     return Org(hub).make()
+
+
+def put(
+    hub: Hub,
+    who: Principal,
+    kind: str,
+    record_id: str,
+    content: dict[str, Any],
+    *,
+    young_person_id: str | None = None,
+    base_seq: int | None = None,
+) -> int:
+    """Store a record on the hub the way a device does (a push of one mutation: a create, or
+    an update on ``base_seq``); its new change sequence. Fails the test unless applied."""
+    mutation = p.Mutation(
+        mutation_id=uuid.uuid4(),
+        kind=kind,
+        record_id=record_id,
+        op="create" if base_seq is None else "update",
+        base_seq=base_seq,
+        young_person_id=young_person_id,
+        content=content,
+    )
+    [result] = sync.push(hub, who, [mutation]).results
+    assert result.status == "applied", result.reason
+    assert result.seq is not None
+    return result.seq
 
 
 @dataclass

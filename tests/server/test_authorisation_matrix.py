@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from hubdesk.server.hub import Hub, Principal
 from hubdesk.server.tables import HubAuditEvent, Role
-from tests.server.conftest import Org, Served
+from tests.server.conftest import Org, Served, put
 
 AMY_CASE, BEN_CASE, CAI_CASE = (str(uuid.UUID(int=n)) for n in (1, 2, 3))
 NORTH_PLACE, SOUTH_PLACE = str(uuid.UUID(int=11)), str(uuid.UUID(int=12))
@@ -130,16 +130,17 @@ def world(served: Served, hub: Hub) -> tuple[dict[str, str], str, dict[str, Prin
         (BEN_CASE, "north-ben"),
         (CAI_CASE, "south-cai"),
     ):
-        hub.put_record("young_person", case, {"given_name": "Fictional"}, by=people[username])
-        hub.put_record(
+        put(hub, people[username], "young_person", case, {"given_name": "Fictional"})
+        put(
+            hub,
+            people[username],
             "contact_note",
             str(uuid.uuid4()),
             {"narrative": "Visit."},
             young_person_id=case,
-            by=people[username],
         )
-    hub.put_record("context", NORTH_PLACE, {"name": "Park"}, team="North", by=people["north-amy"])
-    hub.put_record("context", SOUTH_PLACE, {"name": "Yard"}, team="South", by=people["south-cai"])
+    put(hub, people["north-amy"], "context", NORTH_PLACE, {"name": "Park"})  # North's
+    put(hub, people["south-cai"], "context", SOUTH_PLACE, {"name": "Yard"})  # South's
     hub.publish_shipped_definitions()
     return tokens, spare, people
 

@@ -41,7 +41,7 @@ from hubdesk.server.db import Database, check_schema, migrate
 from hubdesk.server.hub import Hub
 from hubdesk.server.problems import DeviceRevoked, NotSignedIn
 from hubdesk.server.tables import Allocation, Device, HubAuditEvent, Role, Team, User
-from tests.server.conftest import PASSWORD, Org
+from tests.server.conftest import PASSWORD, Org, put
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_TOOL = ROOT / "src" / "hubdesk" / "resources" / "screening" / "exploitation-v1.json"
@@ -374,9 +374,7 @@ def test_allocate_moves_a_young_person_to_another_practitioner_and_team(
 ) -> None:
     _, token = enrol(hub, "north-amy")
     young_person = str(uuid.uuid4())
-    hub.put_record(
-        "young_person", young_person, {"preferred_name": "Robin"}, by=hub.authenticate(token)
-    )
+    put(hub, hub.authenticate(token), "young_person", young_person, {"preferred_name": "Robin"})
 
     ran = command(f"admin allocate --young-person {young_person} --to south-cai")
     assert (ran.status, ran.out, ran.err) == (0, "Allocated to south-cai.\n", "")

@@ -19,7 +19,7 @@ from hubdesk.server.ca import make_csr, new_device_key
 from hubdesk.server.hub import Hub
 from hubdesk.server.problems import NotSignedIn
 from hubdesk.server.tables import HubAuditEvent
-from tests.server.conftest import PASSWORD, Org
+from tests.server.conftest import PASSWORD, Org, put
 
 YOUNG_PERSON = str(uuid.UUID(int=41))
 WRONG_PASSWORD = "tangerine umbrella 42"
@@ -32,7 +32,7 @@ EXPECTED_ACTIONS = [
     "team-create",
     *["user-create"] * 6,
     "device-enrol",
-    "record-put",
+    "sync-create",
     "caseload-read",
     "case-read",
     "password-reset",
@@ -60,7 +60,7 @@ def do_work(hub: Hub) -> Work:
         csr_pem=make_csr(new_device_key(), device_id, "north-amy").decode(),
     )
     amy = hub.authenticate(done.token)
-    hub.put_record("young_person", YOUNG_PERSON, {"first_name": "Robin"}, by=amy)
+    put(hub, amy, "young_person", YOUNG_PERSON, {"first_name": "Robin"})
     hub.caseload(amy)
     hub.case(amy, YOUNG_PERSON)
     hub.reset_password("north-amy", NEW_PASSWORD)

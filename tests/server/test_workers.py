@@ -36,7 +36,10 @@ from hubdesk.server.db import Database
 from hubdesk.server.hub import PER_USER_LIMIT, Hub, Principal
 from hubdesk.server.problems import NotSignedIn, TooManyAttempts
 from hubdesk.server.tables import AuditHead, ChangeLog, HubAuditEvent, HubRecord, LoginAttempt
-from tests.server.conftest import PASSWORD, Org, Served
+from tests.server.conftest import PASSWORD, Org, Served, put
+
+#: A kind that is changed in place (notes are append-only on the hub).
+RECORD_KIND = "intervention"
 
 SERVER = Path(sys.executable).with_name("hubdesk-server")
 ADMIN_PASSWORD = "quiet heron over the millpond"
@@ -286,7 +289,7 @@ def test_twenty_simultaneous_guesses_have_exactly_ten_passwords_checked(org: Org
 
 def test_the_audit_chain_stays_whole_under_simultaneous_case_reads(org: Org, hub: Hub) -> None:
     amy, lead = enrolled(hub, "north-amy"), enrolled(hub, "north-lead")
-    hub.put_record("young_person", CASE, {"given_name": "Fictional"}, by=amy)
+    put(hub, amy, "young_person", CASE, {"given_name": "Fictional"})
     readers, reads = 8, 10
 
     def read(index: int) -> int:
@@ -315,18 +318,26 @@ def test_the_audit_chain_stays_whole_under_simultaneous_case_reads(org: Org, hub
 
 def test_the_change_sequence_stays_unique_under_simultaneous_writers(org: Org, hub: Hub) -> None:
     amy = enrolled(hub, "north-amy")
-    hub.put_record("young_person", CASE, {"given_name": "Fictional"}, by=amy)
+    put(hub, amy, "young_person", CASE, {"given_name": "Fictional"})
     writers, own = 8, 5  # each writer stores five records of its own, each twice: ten calls
     records = [[str(uuid.uuid4()) for _ in range(own)] for _ in range(writers)]
 
     def write(index: int) -> list[int]:
-        seqs = []
+        seqs: list[int] = []
+        base: dict[str, int] = {}
         for version in (1, 2):
             for record_id in records[index]:
                 content: dict[str, Any] = {"narrative": f"Visit {version}.", "writer": index}
-                seqs.append(
-                    hub.put_record("contact_note", record_id, content, young_person_id=CASE, by=amy)
+                base[record_id] = put(
+                    hub,
+                    amy,
+                    RECORD_KIND,
+                    record_id,
+                    content,
+                    young_person_id=CASE,
+                    base_seq=base.get(record_id),
                 )
+                seqs.append(base[record_id])
         return seqs
 
     started = time.monotonic()
@@ -340,9 +351,9 @@ def test_the_change_sequence_stays_unique_under_simultaneous_writers(org: Org, h
         assert seqs == sorted(set(seqs)), "one writer's own changes went out of order"
     with hub.unit() as session:
         changes = session.scalars(
-            select(ChangeLog).where(ChangeLog.kind == "contact_note").order_by(ChangeLog.seq)
+            select(ChangeLog).where(ChangeLog.kind == RECORD_KIND).order_by(ChangeLog.seq)
         ).all()
-        stored = session.scalars(select(HubRecord).where(HubRecord.kind == "contact_note")).all()
+        stored = session.scalars(select(HubRecord).where(HubRecord.kind == RECORD_KIND)).all()
     assert sorted(c.seq for c in changes) == sorted(every)
     latest: dict[str, int] = {}
     for change in changes:

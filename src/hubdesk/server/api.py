@@ -26,7 +26,7 @@ from hubdesk.server import sync
 from hubdesk.server.db import DatabaseError, check_schema, head_revision
 from hubdesk.server.hub import Hub, Principal
 from hubdesk.server.problems import Forbidden, Problem
-from hubdesk.server.tables import Device, HubRecord, Role
+from hubdesk.server.tables import Device, HubRecord, Role, User
 from hubdesk.sync import protocol as p
 
 log = logging.getLogger("hubdesk.server")
@@ -231,25 +231,12 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
             certificate_pem=done.certificate_pem,
             ca_certificate_pem=done.ca_certificate_pem,
             epoch=done.epoch,
-            user=p.Me(
-                username=done.user.username,
-                display_name=done.user.display_name,
-                role=done.user.role,
-                team=done.team,
-            ),
+            user=_me(done.user, done.team),
         )
 
     @app.get(f"{api}/me", response_model=p.Me, tags=["auth"])
     def me(who: Who) -> p.Me:
-        for user, team in hub.users():
-            if user.id == who.user_id:
-                return p.Me(
-                    username=user.username,
-                    display_name=user.display_name,
-                    role=who.role.value,
-                    team=team,
-                )
-        raise Forbidden("This account no longer exists.")
+        return _me(*hub.user(who.user_id))
 
     @app.get(f"{api}/young-people", response_model=list[p.YoungPersonSummary], tags=["cases"])
     def young_people(who: Who) -> list[p.YoungPersonSummary]:
@@ -277,7 +264,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
         if who.role is Role.PRACTITIONER:
             raise Forbidden("Only a team lead or a hub administrator allocates young people.")
         allocation = hub.allocate(young_person_id, body.practitioner, who)
-        team = next(t for u, t in hub.users() if u.id == allocation.practitioner_id)
+        _, team = hub.user(allocation.practitioner_id)
         return p.AllocationView(
             young_person_id=young_person_id, practitioner=body.practitioner, team=team or ""
         )
@@ -288,15 +275,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
 
     @app.get(f"{api}/screening-definitions", response_model=list[p.DefinitionView], tags=["tools"])
     def definitions(_who: Who) -> list[p.DefinitionView]:
-        return [
-            p.DefinitionView(
-                definition_id=d.definition_id,
-                version=d.version,
-                status=d.status,
-                digest=d.digest,
-            )
-            for d in hub.definitions()
-        ]
+        return [p.DefinitionView.model_validate(d, from_attributes=True) for d in hub.definitions()]
 
     @app.get(
         f"{api}/screening-definitions/{{definition_id}}/{{version}}",
@@ -307,13 +286,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
         definition_id: DefinitionIdPath, version: VersionPath, _who: Who
     ) -> p.DefinitionDocument:
         row = hub.definition(definition_id, version)
-        return p.DefinitionDocument(
-            definition_id=row.definition_id,
-            version=row.version,
-            status=row.status,
-            digest=row.digest,
-            content=row.content,
-        )
+        return p.DefinitionDocument.model_validate(row, from_attributes=True)
 
     @app.post(f"{api}/sync/push", response_model=p.PushResponse, tags=["sync"])
     def sync_push(body: p.PushRequest, who: Who) -> p.PushResponse:
@@ -348,10 +321,14 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
         f"{api}/admin/devices/{{device_id}}/revoke", response_model=p.DeviceView, tags=["admin"]
     )
     def revoke(device_id: RecordIdPath, who: Admin) -> p.DeviceView:
-        hub.revoke_device(device_id, by=who.user_id, by_device=who.device_id)
-        return next(_device(d, u) for d, u in hub.devices() if d.id == device_id)
+        device = hub.revoke_device(device_id, by=who.user_id, by_device=who.device_id)
+        return _device(device, hub.user(device.user_id)[0].username)
 
     return app
+
+
+def _me(user: User, team: str | None) -> p.Me:
+    return p.Me(username=user.username, display_name=user.display_name, role=user.role, team=team)
 
 
 def _record(row: HubRecord) -> p.RecordView:

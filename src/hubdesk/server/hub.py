@@ -17,16 +17,15 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hubdesk.forms.canonical import canonical_json, digest_of, without_status
+from hubdesk.forms import library
+from hubdesk.forms.canonical import Revision, canonical_json, digest_of, revision
 from hubdesk.forms.loader import parse_definition
-from hubdesk.forms.schema import SCHEMA_NAME, SCREENING_DIR
 from hubdesk.server import audit
 from hubdesk.server.ca import CAError, OrganisationCA, load_ca, sign_device_csr
 from hubdesk.server.db import Database
@@ -54,7 +53,7 @@ from hubdesk.server.tables import (
     User,
     utcnow,
 )
-from hubdesk.sync.protocol import RECORD_KINDS, USERNAME_PATTERN
+from hubdesk.sync.protocol import USERNAME_PATTERN
 
 #: Wrong passwords allowed for one username in a minute; the next attempt is refused unchecked.
 PER_USER_LIMIT = 10
@@ -85,6 +84,9 @@ def next_change(session: Session, kind: str, record_id: str, op: str, at: dateti
     session.add(change)
     session.flush()
     return change.seq
+
+
+_USERS_AND_TEAMS = select(User, Team.name).outerjoin(Team, User.team_id == Team.id)
 
 
 def token_digest(token: str) -> str:
@@ -241,13 +243,18 @@ class Hub:
             )
 
     def users(self) -> list[tuple[User, str | None]]:
+        """Every user with their team's name."""
         with self.unit() as session:
-            rows = session.execute(
-                select(User, Team.name)
-                .outerjoin(Team, User.team_id == Team.id)
-                .order_by(User.username)
-            ).all()
+            rows = session.execute(_USERS_AND_TEAMS.order_by(User.username)).all()
             return [(user, team) for user, team in rows]
+
+    def user(self, user_id: int) -> tuple[User, str | None]:
+        """One user with their team's name (NotFound if the account is gone)."""
+        with self.unit() as session:
+            row = session.execute(_USERS_AND_TEAMS.where(User.id == user_id)).first()
+            if row is None:
+                raise NotFound("user")
+            return row[0], row[1]
 
     @staticmethod
     def _user(session: Session, username: str) -> User | None:
@@ -417,7 +424,8 @@ class Hub:
 
     def revoke_device(
         self, device_id: str, by: int | None = None, by_device: str | None = None
-    ) -> None:
+    ) -> Device:
+        """Revoke a device (once; again changes nothing but the audit); the device."""
         with self.unit() as session:
             device = session.get(Device, device_id)
             if device is None:
@@ -433,58 +441,9 @@ class Hub:
                 kind="device",
                 record_id=device_id,
             )
+            return device
 
     # Case records and allocation ----------------------------------------------------------
-
-    def put_record(
-        self,
-        kind: str,
-        record_id: str,
-        content: dict[str, Any],
-        *,
-        young_person_id: str | None = None,
-        team: str | None = None,
-        by: Principal | None = None,
-    ) -> int:
-        """Store a record's content with the next change sequence (sync pushes through here
-        later); a young person first recorded from a practitioner's device is allocated to
-        them and their team."""
-        if kind not in RECORD_KINDS:
-            raise Problem(f"'{kind}' is not a kind of record the hub keeps.")
-        with self.unit() as session:
-            team_id = self._team_id(session, team) if team else None
-            seq = next_change(session, kind, record_id, "put", self.clock())
-            row = session.get(HubRecord, (kind, record_id))
-            if row is None:
-                row = HubRecord(kind=kind, id=record_id, seq=seq, content=content)
-                session.add(row)
-            row.young_person_id = (
-                record_id
-                if kind == "young_person"
-                else None
-                if kind == "context"
-                else young_person_id
-            )
-            row.team_id = team_id if team_id is not None else row.team_id
-            row.seq, row.content, row.deleted, row.updated_at = (
-                seq,
-                content,
-                False,
-                self.clock(),
-            )
-            if kind == "young_person" and session.get(Allocation, record_id) is None:
-                if by is None or by.team_id is None:
-                    raise Problem("A new young person must come from a practitioner in a team.")
-                session.add(
-                    Allocation(
-                        young_person_id=record_id,
-                        practitioner_id=by.user_id,
-                        team_id=by.team_id,
-                        allocated_at=self.clock(),
-                    )
-                )
-            self.write_audit(session, "record-put", by, kind=kind, record_id=record_id)
-            return seq
 
     def allocate(self, young_person_id: str, practitioner: str, by: Principal | None) -> Allocation:
         """Allocate a young person to a practitioner (and their team). A team lead may move
@@ -607,40 +566,32 @@ class Hub:
         if definition is None or problems:
             first = problems[0] if problems else "it could not be read"
             raise Problem(f"That screening tool cannot be served: {first}")
-        canonical = canonical_json(definition)
-        digest = digest_of(canonical)
         with self.unit() as session:
             row = session.get(ServedDefinition, (definition.id, definition.version))
-            changed = True
-            if row is None:
-                session.add(
-                    ServedDefinition(
-                        definition_id=definition.id,
-                        version=definition.version,
-                        status=definition.status,
-                        content=canonical,
-                        digest=digest,
-                        published_at=self.clock(),
-                    )
-                )
-            elif row.digest == digest:
-                changed = False
-            elif without_status(row.content) != without_status(canonical):
+            found = revision(row.content if row else None, row.status if row else None, definition)
+            if found is Revision.OTHER:
                 raise Conflict(
                     f"Screening tool '{definition.id}' version {definition.version} is already "
                     "served with other content; publish it as a new version."
                 )
-            elif row.status == "withdrawn":
+            if found is Revision.REVIVED:
                 raise Conflict("A withdrawn screening tool version cannot be made active again.")
-            else:
-                row.status, row.content, row.digest = definition.status, canonical, digest
+            changed = found is not Revision.SAME
             if changed:
+                canonical = canonical_json(definition)
+                if row is None:
+                    row = ServedDefinition(definition_id=definition.id, version=definition.version)
+                    session.add(row)
                 record_id = f"{definition.id}:{definition.version}"
-                seq = next_change(session, "screening_definition", record_id, "put", self.clock())
-                session.flush()
-                served = session.get(ServedDefinition, (definition.id, definition.version))
-                assert served is not None
-                served.seq = seq
+                row.status, row.content, row.digest = (
+                    definition.status,
+                    canonical,
+                    digest_of(canonical),
+                )
+                row.published_at = self.clock()
+                row.seq = next_change(
+                    session, "screening_definition", record_id, "put", self.clock()
+                )
                 audit.record(
                     session,
                     at=self.clock(),
@@ -652,11 +603,7 @@ class Hub:
             return definition.id, definition.version, changed
 
     def publish_shipped_definitions(self) -> int:
-        return sum(
-            self.publish_definition(path.read_text(encoding="utf-8"))[2]
-            for path in sorted(SCREENING_DIR.glob("*.json"))
-            if path.name != SCHEMA_NAME
-        )
+        return sum(self.publish_definition(canonical_json(d))[2] for d in library.shipped())
 
     def definitions(self) -> list[ServedDefinition]:
         with self.unit() as session:

@@ -72,8 +72,15 @@ def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushRespons
                 )
             )
             session.flush()
+            if result.status == "applied":
+                hub.write_audit(
+                    session,
+                    f"sync-{mutation.op}",
+                    who,
+                    kind=mutation.kind,
+                    record_id=mutation.record_id,
+                )
             results.append(result)
-        hub.write_audit(session, "sync-push", who)
         return p.PushResponse(results=results, epoch=epoch)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hubdesk.errors import DomainError
 from hubdesk.forms import library
-from hubdesk.forms.canonical import canonical_json, digest_of, without_status
+from hubdesk.forms.canonical import Revision, canonical_json, digest_of, revision
 from hubdesk.forms.definition import Definition
 from hubdesk.forms.loader import parse_definition
 from hubdesk.models import ScreeningDefinition
@@ -44,9 +44,18 @@ def keep(session: Session, definition: Definition, source: str, now: datetime) -
     """Store ``definition`` in the vault unless it is there; True if anything changed."""
     if source not in SOURCES:
         raise ValueError(f"unknown definition source {source!r}")
-    content = canonical_json(definition)
-    digest = digest_of(content)
     row = session.get(ScreeningDefinition, (definition.id, definition.version))
+    kept = canonical_json(_parsed(row)) if row is not None else None
+    found = revision(kept, row.status if row is not None else None, definition)
+    if found is Revision.OTHER:
+        raise DomainError(
+            f"A different screening tool arrived as '{definition.id}' version "
+            f"{definition.version}. The one already kept in this vault was used for "
+            "screenings and stays as it is."
+        )
+    if found in (Revision.SAME, Revision.REVIVED):
+        return False  # once withdrawn, a version is not brought back by an older copy
+    content = canonical_json(definition)
     if row is None:
         session.add(
             ScreeningDefinition(
@@ -55,24 +64,13 @@ def keep(session: Session, definition: Definition, source: str, now: datetime) -
                 title=definition.title,
                 status=definition.status,
                 content=content,
-                digest=digest,
+                digest=digest_of(content),
                 source=source,
                 first_seen_at=now,
             )
         )
-        return True
-    if row.digest == digest:
-        return False
-    # Compared through today's model, so a field added since (with its default) is no change.
-    if without_status(canonical_json(_parsed(row))) != without_status(content):
-        raise DomainError(
-            f"A different screening tool arrived as '{definition.id}' version "
-            f"{definition.version}. The one already kept in this vault was used for "
-            "screenings and stays as it is."
-        )
-    if row.status == definition.status or row.status == "withdrawn":
-        return False  # once withdrawn, a version is not brought back by an older copy
-    row.status, row.content, row.digest = definition.status, content, digest
+    else:
+        row.status, row.content, row.digest = definition.status, content, digest_of(content)
     return True
 
 
@@ -90,16 +88,13 @@ class DefinitionService(ServiceBase):
     def remember(self, definition: Definition, source: str) -> bool:
         """Keep ``definition`` in the vault; True if it was new (or its status changed)."""
         with self.write() as session:
-            return self.remember_in(session, definition, source)
+            return keep(session, definition, source, self.clock())
 
     def remember_shipped(self) -> int:
         """Keep every definition shipped with HubDesk; how many were new to this vault."""
         with self.write() as session:
-            return sum(self.remember_in(session, d, "shipped") for d in library.shipped())
-
-    def remember_in(self, session: Session, definition: Definition, source: str) -> bool:
-        """As :meth:`remember`, inside the caller's write."""
-        return keep(session, definition, source, self.clock())
+            now = self.clock()
+            return sum(keep(session, d, "shipped", now) for d in library.shipped())
 
     # Reading --------------------------------------------------------------------------------
 
