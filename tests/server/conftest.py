@@ -109,6 +109,26 @@ def org(hub: Hub) -> Org:
     return Org(hub).make()
 
 
+def new_mutation(
+    kind: str,
+    record_id: str,
+    op: str,
+    content: dict[str, Any],
+    base_seq: int | None = None,
+    young_person_id: str | None = None,
+) -> p.Mutation:
+    """One mutation with a fresh id, as a device would send it."""
+    return p.Mutation(
+        mutation_id=uuid.uuid4(),
+        kind=kind,
+        record_id=record_id,
+        op=op,  # type: ignore[arg-type]
+        base_seq=base_seq,
+        young_person_id=young_person_id,
+        content=content,
+    )
+
+
 def put(
     hub: Hub,
     who: Principal,
@@ -121,15 +141,8 @@ def put(
 ) -> int:
     """Store a record on the hub the way a device does (a push of one mutation: a create, or
     an update on ``base_seq``); its new change sequence. Fails the test unless applied."""
-    mutation = p.Mutation(
-        mutation_id=uuid.uuid4(),
-        kind=kind,
-        record_id=record_id,
-        op="create" if base_seq is None else "update",
-        base_seq=base_seq,
-        young_person_id=young_person_id,
-        content=content,
-    )
+    op = "create" if base_seq is None else "update"
+    mutation = new_mutation(kind, record_id, op, content, base_seq, young_person_id)
     [result] = sync.push(hub, who, [mutation]).results
     assert result.status == "applied", result.reason
     assert result.seq is not None

@@ -16,7 +16,7 @@ import pytest
 from hubdesk.server import sync
 from hubdesk.server.hub import Hub, Principal
 from hubdesk.sync import protocol as p
-from tests.server.conftest import Org, Served
+from tests.server.conftest import Org, Served, new_mutation
 from tests.server.test_sync_endpoints import PUSH, mutation, new_case, pull_all, push
 
 
@@ -78,13 +78,13 @@ def test_two_updates_on_one_base_at_once_are_one_applied_and_one_conflict(
     amy = hub.authenticate(served.enrol("north-amy")[1])
     lead = hub.authenticate(served.enrol("north-lead")[1])
     person = str(uuid.uuid4())
-    [made] = sync.push(hub, amy, [_m("young_person", person, "create", {"n": 0})]).results
+    [made] = sync.push(hub, amy, [new_mutation("young_person", person, "create", {"n": 0})]).results
     _slow_scope_check(monkeypatch, person)
     outcome = _at_once(
         hub,
         [
-            (amy, _m("young_person", person, "update", {"n": 1}, made.seq)),
-            (lead, _m("young_person", person, "update", {"n": 2}, made.seq)),
+            (amy, new_mutation("young_person", person, "update", {"n": 1}, made.seq)),
+            (lead, new_mutation("young_person", person, "update", {"n": 2}, made.seq)),
         ],
     )
     assert outcome == ["applied", "conflict"]
@@ -96,14 +96,14 @@ def test_two_creates_of_one_id_at_once_are_one_applied_and_one_conflict(
     amy = hub.authenticate(served.enrol("north-amy")[1])
     lead = hub.authenticate(served.enrol("north-lead")[1])
     person = str(uuid.uuid4())
-    sync.push(hub, amy, [_m("young_person", person, "create", {"n": 0})])
+    sync.push(hub, amy, [new_mutation("young_person", person, "create", {"n": 0})])
     record = str(uuid.uuid4())
     _slow_scope_check(monkeypatch, record)
     outcome = _at_once(
         hub,
         [
-            (amy, _m("screening", record, "create", {"by": "amy"}, None, person)),
-            (lead, _m("screening", record, "create", {"by": "lead"}, None, person)),
+            (amy, new_mutation("screening", record, "create", {"by": "amy"}, None, person)),
+            (lead, new_mutation("screening", record, "create", {"by": "lead"}, None, person)),
         ],
     )
     assert outcome == ["applied", "conflict"]
@@ -142,22 +142,3 @@ def test_numbers_that_are_not_finite_are_refused(served: Served, org: Org, numbe
     reply = served.call("POST", PUSH, raw=body.encode(), token=amy)
     assert reply.status == 422
     assert "holds a number that is not finite" in reply.body["detail"]
-
-
-def _m(
-    kind: str,
-    record_id: str,
-    op: str,
-    content: dict[str, Any],
-    base_seq: int | None = None,
-    young_person_id: str | None = None,
-) -> p.Mutation:
-    return p.Mutation(
-        mutation_id=uuid.uuid4(),
-        kind=kind,
-        record_id=record_id,
-        op=op,  # type: ignore[arg-type]
-        base_seq=base_seq,
-        young_person_id=young_person_id,
-        content=content,
-    )
