@@ -140,6 +140,12 @@ def test_finalised_records_are_appended_once_and_never_changed(served: Served, o
     )
     assert changed["status"] == "rejected"
     assert changed["reason"] == "A finalised record is never changed; add an addendum instead."
+    [removed] = push(
+        served,
+        amy,
+        mutation("contact_note", note["record_id"], "delete", None, first["seq"], person),
+    )
+    assert removed["status"] == "rejected"
 
 
 def test_writes_outside_the_devices_scope_are_rejected_with_a_reason(

@@ -13,8 +13,6 @@ commit (``hub.next_change``), so no change can commit behind a cursor already se
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -45,20 +43,7 @@ def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushRespons
             key = str(mutation.mutation_id)
             first = session.get(AppliedMutation, key)
             if first is not None:
-                same = (first.device_id, first.kind, first.record_id) == (
-                    who.device_id,
-                    mutation.kind,
-                    mutation.record_id,
-                )
-                results.append(
-                    _replayed(first.result)
-                    if same
-                    else p.MutationResult(
-                        mutation_id=mutation.mutation_id,
-                        status="rejected",
-                        reason="This change id was already used for another change.",
-                    )
-                )
+                results.append(_replayed(first, who, mutation))
                 continue
             result = _apply(hub, session, who, mutation)
             session.add(
@@ -84,8 +69,16 @@ def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushRespons
         return p.PushResponse(results=results, epoch=epoch)
 
 
-def _replayed(first: dict[str, Any]) -> p.MutationResult:
-    result = p.MutationResult.model_validate(first)
+def _replayed(first: AppliedMutation, who: Principal, m: p.Mutation) -> p.MutationResult:
+    """A mutation id seen before: its first result when the same device sends the same
+    change again (it never saw the answer); refused when the id is reused for anything else."""
+    if (first.device_id, first.kind, first.record_id) != (who.device_id, m.kind, m.record_id):
+        return p.MutationResult(
+            mutation_id=m.mutation_id,
+            status="rejected",
+            reason="This change id was already used for another change.",
+        )
+    result = p.MutationResult.model_validate(first.result)
     if result.status == "applied":
         return result.model_copy(update={"status": "duplicate"})
     return result  # a conflict or rejection is answered the same way again
@@ -117,7 +110,7 @@ def _apply(hub: Hub, session: Session, who: Principal, m: p.Mutation) -> p.Mutat
             return conflict("A record with this id is already on the hub with other content.")
     elif row is None:
         return rejected("There is no such record on the hub to change.")
-    elif m.kind in APPEND_ONLY and m.op == "update":
+    elif m.kind in APPEND_ONLY:  # neither changed nor removed once on the hub
         return rejected("A finalised record is never changed; add an addendum instead.")
     elif row.deleted and m.op == "delete":
         return p.MutationResult(mutation_id=m.mutation_id, status="applied", seq=row.seq)
