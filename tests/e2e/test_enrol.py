@@ -82,7 +82,7 @@ def test_a_wrong_password_is_said_in_words_and_the_vault_is_unchanged(
         assert Services(vault).hub.link() is None
 
 
-def test_enrolling_twice_needs_again(
+def test_enrolling_twice_is_refused(
     served: Served,
     org: Org,
     closed_vault: Path,
@@ -92,7 +92,15 @@ def test_enrolling_twice_needs_again(
     monkeypatch.setenv("HUBDESK_PASSWORD", PASSWORD)
     assert enrol(closed_vault, served.base, "north-amy") == 0
     assert enrol(closed_vault, served.base, "north-amy") == 2
-    assert "enrolled with a hub already" in capsys.readouterr().err
+    assert capsys.readouterr().err.endswith("This vault is enrolled with a hub already.\n")
+
+
+def test_a_username_the_hub_cannot_take_is_said_in_words(
+    closed_vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HUBDESK_PASSWORD", PASSWORD)
+    assert enrol(closed_vault, "http://127.0.0.1:9", "North Amy") == 2
+    assert capsys.readouterr().err == "These cannot be sent to the hub as given: username.\n"
 
 
 def test_an_unreachable_hub_is_said_in_words(

@@ -13,6 +13,8 @@ import os
 import socket
 import sys
 
+from pydantic import ValidationError
+
 from hubdesk.commands.common import UsageError, services_for
 
 
@@ -33,19 +35,22 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     url = check_hub_url(args.server)
     password = _hub_password()
     with services_for(args) as s:
-        if s.hub.link() is not None and not args.again:
-            raise UsageError(
-                "This vault is enrolled with a hub already; give --again to enrol it afresh."
-            )
+        if s.hub.link() is not None:
+            # The hub knows this device id; a fresh enrolment needs a fresh vault.
+            raise UsageError("This vault is enrolled with a hub already.")
         device_id = s.vault.device_id
         key = new_device_key()
-        request = p.EnrolRequest(
-            username=args.username,
-            password=password,
-            device_id=device_id,
-            device_name=args.device_name or socket.gethostname()[:120] or "HubDesk laptop",
-            csr_pem=make_csr(key, device_id, args.username).decode("ascii"),
-        )
+        try:
+            request = p.EnrolRequest(
+                username=args.username,
+                password=password,
+                device_id=device_id,
+                device_name=args.device_name or socket.gethostname()[:120] or "HubDesk laptop",
+                csr_pem=make_csr(key, device_id, args.username).decode("ascii"),
+            )
+        except ValidationError as exc:
+            fields = ", ".join(str(e["loc"][0]) for e in exc.errors())
+            raise UsageError(f"These cannot be sent to the hub as given: {fields}.") from None
         with HubClient(url) as hub:
             answer = hub.enrol(request)
         s.hub.save_enrolment(url, answer, private_key_pem(key))
@@ -59,4 +64,3 @@ def add_parsers(sub: argparse._SubParsersAction, add) -> None:  # type: ignore[t
     p.add_argument("--server", required=True, help="the hub's address, e.g. https://hub.example")
     p.add_argument("--username", required=True)
     p.add_argument("--device-name", help="how the hub lists this laptop (default: its name)")
-    p.add_argument("--again", action="store_true", help="enrol afresh, replacing the link")

@@ -128,11 +128,11 @@ class HubClient:
 
 
 def _refusal(response: httpx.Response) -> HubRefused:
-    detail: dict[str, Any] = {}
     try:
-        detail = response.json()
+        found = response.json()
     except ValueError:
-        detail = {}
+        found = None
+    detail: dict[str, Any] = found if isinstance(found, dict) else {}
     message = str(detail.get("detail") or f"The hub refused the request ({response.status_code}).")
     code = str(detail.get("type", "")).rsplit("/", 1)[-1]
     if code == "device-revoked":
