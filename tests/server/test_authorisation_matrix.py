@@ -1,7 +1,8 @@
 """Every authenticated endpoint (sync and screening tools included) × every role × a record in
 scope and one out of scope × a revoked device, each with the status the hub must answer. Out
 of scope answers 404, exactly as if the record were absent; a hub admin manages people and
-devices but reads no case content; a revoked device gets 401 everywhere. Successful case
+devices but reads no case content; a revoked device gets 401 everywhere. The sync pull (of
+one kind too) and summary answer every role with that role's own scope only. Successful case
 reads are audited with who and which device."""
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def matrix(spare_device: str) -> list[Cell]:
         Cell("GET", "/api/v1/screening-definitions", everyone),
         Cell("GET", "/api/v1/screening-definitions/{}", everyone_but_unknown),
         Cell("GET", "/api/v1/sync/pull?after=0", everyone),
+        Cell("GET", "/api/v1/sync/pull?after=0&kind=young_person", everyone),
+        Cell("GET", "/api/v1/sync/summary", everyone),
         Cell(
             "POST",
             "/api/v1/sync/push",
@@ -174,7 +177,7 @@ def test_every_endpoint_role_scope_and_revoked_device(served: Served, org: Org, 
                 elif reply.status >= 400:
                     assert reply.headers["content-type"] == "application/problem+json"
     assert wrong == []
-    assert checked == 12 * 4 * 2
+    assert checked == 14 * 4 * 2
 
 
 def test_out_of_scope_reads_exactly_like_absent(served: Served, org: Org, hub: Hub) -> None:
@@ -207,6 +210,21 @@ def test_each_role_sees_its_own_caseload(served: Served, org: Org, hub: Hub) -> 
     assert pulled("practitioner") == {AMY_CASE, NORTH_PLACE} | tools
     assert pulled("team-lead") == {AMY_CASE, BEN_CASE, NORTH_PLACE} | tools
     assert pulled("admin") == tools
+
+    def people(role: str) -> tuple[list[str], list[str], int]:
+        """Whose cases the summary names, the young people a pull of that kind serves,
+        and how many contexts the summary counts."""
+        summary = served.call("GET", "/api/v1/sync/summary", token=tokens[role]).body
+        narrowed = served.call(
+            "GET", "/api/v1/sync/pull?after=0&kind=young_person", token=tokens[role]
+        ).body
+        served_ids = sorted(c["record_id"] for c in narrowed["changes"])
+        return summary["young_people"], served_ids, summary["kinds"]["context"]["count"]
+
+    assert people("practitioner") == ([AMY_CASE], [AMY_CASE], 1)
+    north = sorted([AMY_CASE, BEN_CASE])
+    assert people("team-lead") == (north, north, 1)
+    assert people("admin") == ([], [], 0)
 
 
 def test_a_young_person_first_recorded_by_a_practitioner_is_theirs_until_a_lead_moves_them(

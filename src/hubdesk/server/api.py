@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from hubdesk import __version__
 from hubdesk.server import sync
@@ -33,9 +35,17 @@ log = logging.getLogger("hubdesk.server")
 PROBLEM_TYPE = "application/problem+json"
 UNEXPECTED = "The hub met an unexpected problem; it has been logged."
 MAX_BODY = 1024 * 1024
+#: Responses smaller than this are sent as they are: compressing them gains nothing.
+GZIP_MINIMUM = 500
+
+
+def problem_doc() -> dict[str, Any]:
+    """How a refusal is documented in OpenAPI (``_openapi_with_problems`` adds the schema)."""
+    return {"model": p.ProblemDetail, "content": {PROBLEM_TYPE: {}}}
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": p.ProblemDetail, "content": {PROBLEM_TYPE: {}}}
-    for status in (400, 401, 403, 404, 409, 413, 422, 429)
+    status: problem_doc() for status in (400, 401, 403, 404, 409, 413, 415, 422, 429)
 }
 
 Scope = MutableMapping[str, Any]
@@ -117,6 +127,112 @@ class Guard:
         return f"The request is larger than {self.limit} bytes."
 
 
+class BodyRefused(StarletteHTTPException):
+    """A request body refused while it is read (it arrives inside the route's body read,
+    where FastAPI passes HTTP exceptions on), answered as a problem with these words."""
+
+    def __init__(self, status: int, title: str, code: str, words: str) -> None:
+        super().__init__(status, words)
+        self.title, self.code = title, code
+
+
+class Inflate:
+    """Request bodies sent with ``Content-Encoding: gzip`` are inflated as they are read,
+    with the same ``limit`` on the inflated size as the Guard (outside this) keeps on the
+    bytes sent: a small body that inflates past it is refused (413) as soon as it does,
+    without inflating further. A body that is not gzip is refused (400); any other encoding
+    than gzip or identity is refused (415) before anything is read."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope.get("headers") or []
+        # Every Content-Encoding line together: two of them mean two encodings, one on another.
+        said = [value for name, value in headers if name == b"content-encoding"]
+        encoding = b",".join(said).strip().lower() or b"identity"
+        if encoding == b"identity":
+            await self.app(scope, receive, send)
+            return
+        if encoding != b"gzip":
+            words = "The hub accepts request bodies plain or compressed with gzip only."
+            await problem_response(415, "Encoding not accepted", words, "unsupported-encoding")(
+                scope, receive, send
+            )
+            return
+        # What follows reads the inflated body: its sent length and encoding no longer apply.
+        # (The scope is changed in place, so the Guard still sees the route it was given.)
+        scope["headers"] = [
+            (name, value)
+            for name, value in headers
+            if name not in (b"content-encoding", b"content-length")
+        ]
+        inflater = _Inflater(self.limit)
+
+        async def inflated() -> MutableMapping[str, Any]:
+            message = await receive()
+            if message["type"] != "http.request":
+                return message
+            body = inflater.feed(message.get("body", b""))
+            if not message.get("more_body", False):
+                inflater.finish()
+            return {**message, "body": body}
+
+        await self.app(scope, inflated, send)
+
+
+class _Inflater:
+    """gzip, inflated piece by piece, never producing more than ``limit`` bytes in all (one
+    gzip stream, or several members one after another as RFC 1952 allows)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.produced = limit, 0
+        self.member = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
+        self.members_done, self.partial = 0, False
+
+    def feed(self, data: bytes) -> bytes:
+        out: list[bytes] = []
+        while data:
+            self.partial = True
+            try:
+                # At most one byte past the limit: enough to know it is over.
+                piece = self.member.decompress(data, self.limit - self.produced + 1)
+            except zlib.error:
+                raise self._not_gzip() from None
+            self.produced += len(piece)
+            if self.produced > self.limit:
+                raise BodyRefused(
+                    413,
+                    "Too large",
+                    "too-large",
+                    f"The request is larger than {self.limit} bytes once uncompressed.",
+                )
+            out.append(piece)
+            if self.member.eof:
+                data = self.member.unused_data
+                self.member = zlib.decompressobj(wbits=31)
+                self.members_done, self.partial = self.members_done + 1, False
+            else:
+                data = self.member.unconsumed_tail
+        return b"".join(out)
+
+    def finish(self) -> None:
+        if self.partial or self.members_done == 0:
+            raise self._not_gzip()
+
+    @staticmethod
+    def _not_gzip() -> BodyRefused:
+        return BodyRefused(
+            400,
+            "Not gzip",
+            "not-gzip",
+            "The request says it is compressed with gzip, but it is not valid gzip.",
+        )
+
+
 def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
     """The enrolled device and user behind the request's bearer token (401 otherwise)."""
     token = None
@@ -189,13 +305,20 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, BodyRefused):
+            return problem_response(exc.status_code, exc.title, str(exc.detail), exc.code)
         if exc.status_code == 413:
             return problem_response(413, "Too large", str(exc.detail), "too-large")
         words = {404: "There is no such address on this hub.", 405: "That method is not used here."}
         detail = words.get(exc.status_code, "The request could not be served.")
         return problem_response(exc.status_code, "Not served", detail, f"http-{exc.status_code}")
 
+    # Outermost first: responses compressed for clients that accept gzip (the Guard's own
+    # refusals too); the Guard's limit on the bytes sent; then gzip request bodies inflated
+    # within the same limit.
+    app.add_middleware(Inflate, limit=max_body)
     app.add_middleware(Guard, limit=max_body)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
     app.openapi = lambda: _openapi_with_problems(app)  # type: ignore[method-assign]
 
     api = p.API_PREFIX
@@ -204,9 +327,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
     def healthz() -> p.Health:
         return p.Health(status="ok")
 
-    @app.get(
-        "/readyz", response_model=p.Ready, tags=["health"], responses={503: PROBLEM_RESPONSES[409]}
-    )
+    @app.get("/readyz", response_model=p.Ready, tags=["health"], responses={503: problem_doc()})
     def readyz() -> Any:
         try:
             check_schema(hub.db.engine)
@@ -292,13 +413,31 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
     def sync_push(body: p.PushRequest, who: Who) -> p.PushResponse:
         return sync.push(hub, who, body.mutations)
 
-    @app.get(f"{api}/sync/pull", response_model=p.ChangePage, tags=["sync"])
+    @app.get(
+        f"{api}/sync/pull",
+        response_model=p.ChangePage,
+        tags=["sync"],
+        responses={410: problem_doc()},
+    )
     def sync_pull(
         who: Who,
         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=p.MAX_PULL_PAGE)] = 200,
+        kind: Annotated[
+            p.PullKind | None,
+            Query(description="Only changes of this kind (a targeted resync)."),
+        ] = None,
     ) -> p.ChangePage:
-        return sync.pull(hub, who, after, limit)
+        """Changes in the device's scope after the cursor ``after``, oldest first. Answered
+        410 (``resync-needed``) when deletions after that cursor are no longer kept: the
+        device then pulls again from 0."""
+        return sync.pull(hub, who, after, limit, kind)
+
+    @app.get(f"{api}/sync/summary", response_model=p.SyncSummary, tags=["sync"])
+    def sync_summary(who: Who) -> p.SyncSummary:
+        """Per kind of record, the count and digest of what a pull from 0 would serve this
+        device, and whose cases it reaches: to check a device holds the same after a sync."""
+        return sync.summary(hub, who)
 
     @app.get(f"{api}/admin/users", response_model=list[p.UserView], tags=["admin"])
     def users(_who: Admin) -> list[p.UserView]:

@@ -9,6 +9,8 @@
     hubdesk-server admin device list | device revoke --device ID
     hubdesk-server admin ca export --out CA.pem
     hubdesk-server admin definition publish --file TOOL.json
+    hubdesk-server admin epoch renew  (after restoring the database from a backup)
+    hubdesk-server admin purge-tombstones --older-than-days N
     hubdesk-server audit export --from DATE --to DATE --out FILE
     hubdesk-server demo  (a demo organisation: teams and users, passwords printed)
 
@@ -250,6 +252,27 @@ def cmd_definition_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_epoch_renew(args: argparse.Namespace) -> int:
+    epoch = _hub(args).renew_epoch()
+    print(
+        f"The hub's epoch is now {epoch}. Each device will send again, at its next sync, "
+        "whatever this database lacks."
+    )
+    return 0
+
+
+def cmd_purge_tombstones(args: argparse.Namespace) -> int:
+    if args.older_than_days < 1:
+        raise CommandError("Give --older-than-days as a whole number of days, 1 or more.")
+    removed, oldest = _hub(args).purge_tombstones(timedelta(days=args.older_than_days))
+    print(
+        f"Removed {removed} deleted record(s) older than {args.older_than_days} days. "
+        f"A device whose last sync is older (before change {oldest}) will fetch everything "
+        "again."
+    )
+    return 0
+
+
 def _write_out(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
@@ -345,7 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve plain HTTP on a non-loopback address because a TLS proxy is in front",
     )
 
-    admin = top.add_parser("admin", help="teams, users, allocations, devices, the CA")
+    admin = top.add_parser(
+        "admin", help="teams, users, allocations, devices, the CA, the epoch, old deletions"
+    )
     groups = admin.add_subparsers(title="admin commands", metavar="AREA", required=True)
     team = groups.add_parser("team", help="teams").add_subparsers(metavar="COMMAND", required=True)
     _add(team, "create", cmd_team_create, "Create a team.").add_argument("--name", required=True)
@@ -388,6 +413,31 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_definition_publish,
         "Serve a screening tool definition (JSON) to every device.",
     ).add_argument("--file", required=True)
+
+    epoch = groups.add_parser("epoch", help="the hub's epoch (after a restore from backup)")
+    _add(
+        epoch.add_subparsers(metavar="COMMAND", required=True),
+        "renew",
+        cmd_epoch_renew,
+        "Give the hub a new epoch. Run this after restoring the hub's database from a backup: "
+        "every device sees the new epoch at its next sync and sends again whatever the "
+        "restored database lacks.",
+    )
+
+    purge = _add(
+        groups,
+        "purge-tombstones",
+        cmd_purge_tombstones,
+        "Remove the hub's records of deletions older than N days. A device that has not "
+        "synced since before then fetches everything again at its next sync.",
+    )
+    purge.add_argument(
+        "--older-than-days",
+        type=int,
+        required=True,
+        metavar="N",
+        help="keep deletions newer than this many days (longer than any laptop stays away)",
+    )
 
     audit = top.add_parser("audit", help="the audit log").add_subparsers(
         metavar="COMMAND", required=True

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -164,6 +164,39 @@ class Hub:
                 )
             )
             audit.record(session, at=self.clock(), action="set-up")
+
+    def renew_epoch(self, by: int | None = None) -> str:
+        """Give the organisation a new epoch (run after restoring the database from a backup):
+        every device sees it at its next sync and sends again what this database lacks."""
+        with self.unit() as session:
+            org = self.organisation(session)
+            org.epoch = str(uuid.uuid4())
+            audit.record(session, at=self.clock(), action="epoch-renew", user_id=by)
+            return org.epoch
+
+    def purge_tombstones(self, older_than: timedelta, by: int | None = None) -> tuple[int, int]:
+        """Remove the tombstones of records deleted longer ago than ``older_than``; how many
+        went, and the organisation's ``oldest_cursor`` after (raised to the highest sequence
+        removed, so a device whose cursor is below it fetches everything again)."""
+        with self.unit() as session:
+            # A push may restore a tombstone: none runs between choosing rows and removing them.
+            lock_changes(session)
+            old = (HubRecord.deleted.is_(True), HubRecord.updated_at < self.clock() - older_than)
+            count, highest = session.execute(
+                select(func.count(), func.max(HubRecord.seq)).where(*old)
+            ).one()
+            org = self.organisation(session)
+            if count:
+                session.execute(delete(HubRecord).where(*old))
+                org.oldest_cursor = max(org.oldest_cursor, highest)
+            audit.record(
+                session,
+                at=self.clock(),
+                action="tombstones-purge",
+                user_id=by,
+                record_id=f"removed {count}",
+            )
+            return count, org.oldest_cursor
 
     # Teams and users ----------------------------------------------------------------------
 

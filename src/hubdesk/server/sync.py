@@ -2,21 +2,31 @@
 
 **Push** is one transaction. Each mutation is applied only if the record's current sequence
 equals the one the device based it on; otherwise it is a *conflict* and the hub's copy goes
-back, so the device keeps both. Every mutation's first result is stored under its id: a
-replay (the device never saw the answer) returns that result and changes nothing.
+back, so the device keeps both. An update based on a tombstone restores the record (the
+device saw the deletion and kept its copy). Every mutation's first result is stored under its
+id: a replay (the device never saw the answer) returns that result and changes nothing.
 
 **Pull** serves records whose last change is after the device's cursor, in sequence order,
 in the asker's scope (their allocated young people's records, their team's contexts, served
-screening tools), deleted ones as tombstones. Sequences are handed out under a lock held to
-commit (``hub.next_change``), so no change can commit behind a cursor already served.
+screening tools), deleted ones as tombstones; optionally of one kind only (a targeted
+resync). Sequences are handed out under a lock held to commit (``hub.next_change``), so no
+change can commit behind a cursor already served. Tombstones purged by the administrator
+(``hub.purge_tombstones``) move the organisation's ``oldest_cursor``: a pull from a cursor
+below it is answered 410 ``resync-needed``, and the device fetches everything from 0.
+
+**Summary** counts and digests, per kind, what a pull from 0 would serve (the same scope
+condition), so a device can find a difference after its sync and resync that kind.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from hubdesk.server.hub import Hub, Principal, lock_changes, next_change
+from hubdesk.server.problems import Problem
 from hubdesk.server.tables import (
     Allocation,
     AppliedMutation,
@@ -114,7 +124,9 @@ def _apply(hub: Hub, session: Session, who: Principal, m: p.Mutation) -> p.Mutat
         return rejected("A finalised record is never changed; add an addendum instead.")
     elif row.deleted and m.op == "delete":
         return p.MutationResult(mutation_id=m.mutation_id, status="applied", seq=row.seq)
-    elif row.deleted:
+    elif row.deleted and row.seq != m.base_seq:
+        # (An update based on the tombstone itself goes on and restores the record: the
+        # device saw the deletion and chose to keep its copy.)
         return conflict("This record was deleted on the hub while it was being changed.")
     elif row.seq != m.base_seq:
         return conflict("This record was changed on the hub since this device last had it.")
@@ -176,42 +188,102 @@ def _case_of(m: p.Mutation) -> str | None:
     return None if m.kind == "context" else m.young_person_id
 
 
-def pull(hub: Hub, who: Principal, after: int, limit: int) -> p.ChangePage:
+class ResyncNeeded(Problem):
+    """A pull whose cursor is older than the deletions the hub still keeps (some were purged
+    after it): the device may have missed one, so it fetches everything again from 0."""
+
+    status, title, code = 410, "Fetch everything again", p.RESYNC_NEEDED
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This device has been away longer than the hub keeps deletions; HubDesk will "
+            "fetch everything again."
+        )
+
+
+def _reachable(who: Principal) -> Select[str]:
+    """The young people whose cases the asker reaches: their own allocations; a team lead's
+    team's too. (A hub admin reaches only what is allocated to them.)"""
+    mine: list[ColumnElement[bool]] = [Allocation.practitioner_id == who.user_id]
+    if who.role is Role.TEAM_LEAD:
+        mine.append(Allocation.team_id == who.team_id)
+    return select(Allocation.young_person_id).where(or_(*mine))
+
+
+def _in_scope(who: Principal) -> ColumnElement[bool]:
+    """The records a device may pull, as one condition on ``hub_record``: the records of the
+    cases it reaches, and its team's contexts (not for a hub admin). Pull and summary both
+    use this, so what the summary counts is exactly what a pull serves."""
+    scope: list[ColumnElement[bool]] = [
+        and_(HubRecord.kind != "context", HubRecord.young_person_id.in_(_reachable(who)))
+    ]
+    if who.role is not Role.ADMIN and who.team_id is not None:
+        scope.append(and_(HubRecord.kind == "context", HubRecord.team_id == who.team_id))
+    return or_(*scope)
+
+
+def pull(hub: Hub, who: Principal, after: int, limit: int, kind: str | None = None) -> p.ChangePage:
+    """The changes in the asker's scope after ``after`` (of one ``kind`` when given), oldest
+    first, at most ``limit``; 410 when deletions after that cursor were purged."""
     with hub.unit() as session:
-        epoch = hub.organisation(session).epoch
-        mine: list[ColumnElement[bool]] = [Allocation.practitioner_id == who.user_id]
-        if who.role is Role.TEAM_LEAD:
-            mine.append(Allocation.team_id == who.team_id)
-        reachable = select(Allocation.young_person_id).where(or_(*mine))
-        scope: list[ColumnElement[bool]] = [
-            and_(HubRecord.kind != "context", HubRecord.young_person_id.in_(reachable))
-        ]
-        if who.role is not Role.ADMIN and who.team_id is not None:
-            scope.append(and_(HubRecord.kind == "context", HubRecord.team_id == who.team_id))
-        in_scope = or_(*scope)
-        records = session.scalars(
-            select(HubRecord)
-            .where(HubRecord.seq > after, in_scope)
-            .order_by(HubRecord.seq)
-            .limit(limit + 1)
-        ).all()
-        tools = session.scalars(
-            select(ServedDefinition)
-            .where(ServedDefinition.seq > after)
-            .order_by(ServedDefinition.seq)
-            .limit(limit + 1)
-        ).all()
+        records: Sequence[HubRecord] = []
+        if kind != p.SCREENING_DEFINITION:
+            query = select(HubRecord).where(HubRecord.seq > after, _in_scope(who))
+            if kind is not None:
+                query = query.where(HubRecord.kind == kind)
+            records = session.scalars(query.order_by(HubRecord.seq).limit(limit + 1)).all()
+        tools: Sequence[ServedDefinition] = []
+        if kind in (None, p.SCREENING_DEFINITION):
+            tools = session.scalars(
+                select(ServedDefinition)
+                .where(ServedDefinition.seq > after)
+                .order_by(ServedDefinition.seq)
+                .limit(limit + 1)
+            ).all()
+        # Read after the records: a purge committing in between is then seen here (on
+        # PostgreSQL each statement sees what has committed), never a page missing its
+        # tombstones without the 410.
+        org = hub.organisation(session)
+        if 0 < after < org.oldest_cursor:
+            raise ResyncNeeded()
         changes = sorted(
             [_record_change(r) for r in records] + [_tool_change(t) for t in tools],
             key=lambda c: c.seq,
         )
         page, has_more = changes[:limit], len(changes) > limit
-        hub.write_audit(session, "sync-pull", who)
+        # How much was served, and from where; never what.
+        served = f"served {len(page)} after {after}"
+        hub.write_audit(session, "sync-pull", who, kind=kind, record_id=served)
         return p.ChangePage(
             changes=page,
             next_cursor=page[-1].seq if page else after,
             has_more=has_more,
+            epoch=org.epoch,
+        )
+
+
+def summary(hub: Hub, who: Principal) -> p.SyncSummary:
+    """Per kind of record, the count and digest of what a pull from 0 would serve the asker
+    now, and whose cases they reach, so a device can check it holds the same."""
+    with hub.unit() as session:
+        rows: dict[str, list[tuple[str, int, bool]]] = {kind: [] for kind in p.RECORD_KINDS}
+        found = session.execute(
+            select(HubRecord.kind, HubRecord.id, HubRecord.seq, HubRecord.deleted).where(
+                _in_scope(who)
+            )
+        )
+        for kind, record_id, seq, deleted in found:
+            rows.setdefault(kind, []).append((record_id, seq, deleted))
+        young_people = sorted(session.scalars(_reachable(who)))
+        epoch = hub.organisation(session).epoch
+        hub.write_audit(session, "sync-summary", who)
+        return p.SyncSummary(
             epoch=epoch,
+            kinds={
+                kind: p.KindSummary(count=len(rows[kind]), digest=p.scope_digest(rows[kind]))
+                for kind in p.RECORD_KINDS
+            },
+            young_people=young_people,
         )
 
 

@@ -132,7 +132,8 @@ class LoginAttempt(ServerBase):
 
 
 class OrganisationInfo(ServerBase):
-    """One row: the organisation's name, CA certificate and epoch (changed on restore)."""
+    """One row: the organisation's name, CA certificate and epoch (renewed after a restore
+    from backup), and how far back deletions are still kept."""
 
     __tablename__ = "organisation"
 
@@ -141,6 +142,9 @@ class OrganisationInfo(ServerBase):
     ca_certificate_pem: Mapped[str] = mapped_column(Text)
     epoch: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The highest sequence among purged tombstones: a device whose cursor is below it may
+    #: have missed a deletion, so its pull is answered "fetch everything again".
+    oldest_cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Allocation(ServerBase):

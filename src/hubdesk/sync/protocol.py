@@ -8,9 +8,11 @@ at once instead of dropping data quietly.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -264,3 +266,51 @@ class ChangePage(Wire):
     has_more: bool
     #: Changes when the hub is restored from a backup: the client then re-pushes.
     epoch: str
+
+
+#: What a pull may be narrowed to (``?kind=``): a kind of record, or the screening tools.
+SCREENING_DEFINITION = "screening_definition"
+PULL_KINDS = (*RECORD_KINDS, SCREENING_DEFINITION)
+#: The problem code (the last part of its ``type``) of a pull whose cursor is older than the
+#: deletions the hub still keeps: the device fetches everything again from cursor 0.
+RESYNC_NEEDED = "resync-needed"
+
+
+def _pull_kind(kind: str) -> str:
+    if kind not in PULL_KINDS:
+        raise ValueError("is not a kind of record the hub serves")
+    return kind
+
+
+PullKind = Annotated[
+    str, Field(json_schema_extra={"enum": list(PULL_KINDS)}), AfterValidator(_pull_kind)
+]
+
+
+def scope_digest(rows: Iterable[tuple[str, int, bool]]) -> str:
+    """The digest of one kind's records as (id, seq, deleted), given in any order: SHA-256 hex
+    of the lines ``f"{id}:{seq}:{1 if deleted else 0}\n"`` sorted by id, in UTF-8. The hub and
+    the device compute it the same way, so equal digests mean the same records at the same
+    sequences (sorted here, not by a database, whose collation may differ)."""
+    digest = hashlib.sha256()
+    for record_id, seq, deleted in sorted(rows, key=lambda row: row[0]):
+        digest.update(f"{record_id}:{seq}:{1 if deleted else 0}\n".encode())
+    return digest.hexdigest()
+
+
+class KindSummary(Wire):
+    #: How many records of this kind are in the asker's scope, tombstones included.
+    count: int
+    #: :func:`scope_digest` of those records.
+    digest: str
+
+
+class SyncSummary(Wire):
+    """What the hub holds in the asker's scope, to compare with the device after a sync: per
+    kind of record a count and a digest, and whose cases the asker reaches."""
+
+    epoch: str
+    #: One entry for every kind in ``RECORD_KINDS`` (count 0 when there are none).
+    kinds: dict[str, KindSummary]
+    #: The young people whose cases are in the asker's scope, sorted.
+    young_people: list[str]

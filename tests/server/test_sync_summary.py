@@ -1,0 +1,191 @@
+"""The sync summary and the targeted pull, over the real API: for every role the summary's
+count and digest of each kind equal what a pull from 0 serves that device (one scope for
+both), with an entry for every kind and the young people the device reaches; the digest is
+the documented text's SHA-256, so a device computes the same; it changes when a record does;
+a pull can be narrowed to one kind; both are audited, the pull with how much it served and
+nothing personal."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+
+from hubdesk.server.hub import Hub
+from hubdesk.server.tables import HubAuditEvent
+from hubdesk.sync import protocol as p
+from tests.server.conftest import Org, Served
+from tests.server.test_sync_endpoints import PULL, mutation, new_case, pull_all, push
+
+SUMMARY = "/api/v1/sync/summary"
+EMPTY = hashlib.sha256(b"").hexdigest()
+
+
+def summary(served: Served, token: str) -> dict[str, Any]:
+    reply = served.call("GET", SUMMARY, token=token)
+    assert reply.status == 200, reply.body
+    return dict(reply.body)
+
+
+def digests_of(changes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What a device that applied these changes would compute for each kind."""
+    rows: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+    for change in changes:
+        if change["kind"] != p.SCREENING_DEFINITION:
+            rows[change["kind"]].append((change["record_id"], change["seq"], change["deleted"]))
+    return {
+        kind: {"count": len(rows[kind]), "digest": p.scope_digest(rows[kind])}
+        for kind in p.RECORD_KINDS
+    }
+
+
+def busy_org(served: Served) -> dict[str, str]:
+    """Tokens of North's two practitioners and lead, South's practitioner and the admin,
+    after each worker recorded a case with records of several kinds, one record deleted,
+    and one context per team."""
+    tokens = {name: served.enrol(name)[1] for name in ("north-amy", "north-ben", "north-lead")}
+    tokens |= {name: served.enrol(name)[1] for name in ("south-cai", "hub-admin")}
+    for name in ("north-amy", "north-ben", "south-cai"):
+        case, _ = new_case(served, tokens[name])
+        for kind in ("meeting", "intervention", "missing_episode"):
+            push(
+                served,
+                tokens[name],
+                mutation(kind, str(uuid.uuid4()), "create", {"n": 1}, None, case),
+            )
+        gone = str(uuid.uuid4())
+        [made] = push(
+            served, tokens[name], mutation("meeting", gone, "create", {"n": 2}, None, case)
+        )
+        push(served, tokens[name], mutation("meeting", gone, "delete", None, made["seq"], case))
+        push(
+            served,
+            tokens[name],
+            mutation("addendum", str(uuid.uuid4()), "append", {"text": "Seen."}, None, case),
+        )
+    for name in ("north-amy", "south-cai"):
+        push(served, tokens[name], mutation("context", str(uuid.uuid4()), "create", {"n": 3}))
+    return tokens
+
+
+def test_the_summary_is_exactly_what_a_pull_from_nothing_serves_for_every_role(
+    served: Served, org: Org, hub: Hub
+) -> None:
+    hub.publish_shipped_definitions()
+    tokens = busy_org(served)
+    cases: dict[str, set[str]] = {}
+    for name, token in tokens.items():
+        found = summary(served, token)
+        changes = pull_all(served, token)
+        assert set(found) == {"epoch", "kinds", "young_people"}
+        assert found["kinds"] == digests_of(changes), name
+        assert list(found["kinds"]) == list(p.RECORD_KINDS)
+        people = {c["record_id"] for c in changes if c["kind"] == "young_person"}
+        assert found["young_people"] == sorted(people), name
+        cases[name] = people
+        assert found["epoch"] == served.call("GET", PULL, token=token).body["epoch"]
+    assert len(cases["north-amy"]) == len(cases["north-ben"]) == 1
+    assert cases["north-lead"] == cases["north-amy"] | cases["north-ben"]
+    assert cases["south-cai"].isdisjoint(cases["north-lead"])
+    assert cases["hub-admin"] == set()
+    lead = summary(served, tokens["north-lead"])["kinds"]
+    assert (lead["meeting"]["count"], lead["context"]["count"]) == (4, 1)  # tombstones count
+    admin = summary(served, tokens["hub-admin"])["kinds"]
+    assert all(entry == {"count": 0, "digest": EMPTY} for entry in admin.values())
+
+
+def test_the_digest_is_the_documented_text_whatever_order_the_rows_come_in() -> None:
+    rows = [("b-2", 7, True), ("a-1", 12, False), ("a-10", 3, False)]
+    expected = hashlib.sha256(b"a-1:12:0\na-10:3:0\nb-2:7:1\n").hexdigest()
+    assert p.scope_digest(rows) == expected
+    assert p.scope_digest(reversed(rows)) == expected
+    assert p.scope_digest([]) == EMPTY
+    assert p.scope_digest([("a-1", 12, True), ("a-10", 3, False), ("b-2", 7, True)]) != expected
+
+
+def test_the_digest_moves_with_every_change_and_a_moved_case_leaves_the_summary(
+    served: Served, org: Org, hub: Hub
+) -> None:
+    _, amy = served.enrol("north-amy")
+    case, _ = new_case(served, amy)
+    action = str(uuid.uuid4())
+    [made] = push(served, amy, mutation("plan_action", action, "create", {"n": 1}, None, case))
+    seen = [summary(served, amy)["kinds"]["plan_action"]]
+    [changed] = push(
+        served, amy, mutation("plan_action", action, "update", {"n": 2}, made["seq"], case)
+    )
+    seen.append(summary(served, amy)["kinds"]["plan_action"])
+    push(served, amy, mutation("plan_action", action, "delete", None, changed["seq"], case))
+    seen.append(summary(served, amy)["kinds"]["plan_action"])
+    assert [entry["count"] for entry in seen] == [1, 1, 1]
+    assert len({entry["digest"] for entry in seen}) == 3
+    assert summary(served, amy)["young_people"] == [case]
+
+    lead = hub.authenticate(served.enrol("north-lead")[1])
+    hub.allocate(case, "north-ben", lead)
+    after = summary(served, amy)
+    assert after["young_people"] == []
+    assert after["kinds"]["plan_action"] == {"count": 0, "digest": EMPTY}
+
+
+def test_a_pull_can_be_narrowed_to_one_kind(served: Served, org: Org, hub: Hub) -> None:
+    hub.publish_shipped_definitions()
+    _, amy = served.enrol("north-amy")
+    case, _ = new_case(served, amy)
+    for n in range(5):
+        push(served, amy, mutation("addendum", str(uuid.uuid4()), "append", {"n": n}, None, case))
+        push(served, amy, mutation("meeting", str(uuid.uuid4()), "create", {"n": n}, None, case))
+    everything = pull_all(served, amy)
+
+    def narrowed(kind: str) -> list[dict[str, Any]]:
+        changes, after = [], 0
+        while True:
+            reply = served.call("GET", f"{PULL}?after={after}&limit=2&kind={kind}", token=amy)
+            assert reply.status == 200, reply.body
+            changes += reply.body["changes"]
+            after = reply.body["next_cursor"]
+            if not reply.body["has_more"]:
+                return changes
+
+    for kind in ("addendum", "meeting", "young_person", p.SCREENING_DEFINITION, "context"):
+        assert narrowed(kind) == [c for c in everything if c["kind"] == kind], kind
+    assert len(narrowed("addendum")) == 5
+    assert [c["record_id"] for c in narrowed(p.SCREENING_DEFINITION)] == ["exploitation:1"]
+
+    refused = served.call("GET", f"{PULL}?after=0&kind=diary", token=amy)
+    assert refused.status == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.body["detail"] == (
+        "The request was not understood. query.kind: is not a kind of record the hub serves."
+    )
+
+
+def test_summary_and_pull_are_audited_and_the_pull_says_how_much_it_served(
+    served: Served, org: Org, hub: Hub
+) -> None:
+    _, amy = served.enrol("north-amy")
+    me = hub.authenticate(amy)
+    case, _ = new_case(served, amy)
+    for n in range(3):
+        push(served, amy, mutation("addendum", str(uuid.uuid4()), "append", {"n": n}, None, case))
+    cursor = served.call("GET", f"{PULL}?after=0&limit=2", token=amy).body["next_cursor"]
+    served.call("GET", f"{PULL}?after={cursor}&limit=2", token=amy)
+    served.call("GET", f"{PULL}?after=0&kind=addendum", token=amy)
+    served.call("GET", SUMMARY, token=amy)
+    with hub.unit() as session:
+        events = session.scalars(
+            select(HubAuditEvent)
+            .where(HubAuditEvent.action.in_(["sync-pull", "sync-summary"]))
+            .order_by(HubAuditEvent.seq)
+        ).all()
+    assert [(e.action, e.kind, e.record_id) for e in events] == [
+        ("sync-pull", None, "served 2 after 0"),
+        ("sync-pull", None, f"served 2 after {cursor}"),
+        ("sync-pull", "addendum", "served 3 after 0"),
+        ("sync-summary", None, None),
+    ]
+    assert {(e.user_id, e.device_id) for e in events} == {(me.user_id, me.device_id)}
+    assert hub.verify_audit().ok
