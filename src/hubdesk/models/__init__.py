@@ -10,6 +10,7 @@ from hubdesk.models.outbox import OutboxEntry
 from hubdesk.models.people import YoungPerson
 from hubdesk.models.plans import PlanAction, PlanVersion, SafetyPlan
 from hubdesk.models.screening import Screening, ScreeningDefinition
+from hubdesk.models.sync_state import SyncBase, SyncConflict
 from hubdesk.models.work import InformationShare, Intervention, Meeting, NRMReferral
 
 #: Every synced record kind, by the name used in audit events, exports and (later) sync.
@@ -56,6 +57,8 @@ __all__ = [
     "Screening",
     "ScreeningDefinition",
     "SearchDoc",
+    "SyncBase",
+    "SyncConflict",
     "VaultMeta",
     "YoungPerson",
 ]

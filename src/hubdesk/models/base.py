@@ -79,6 +79,12 @@ id_source: ContextVar[Callable[[], str]] = ContextVar(
 )
 
 
+#: Set in ``session.info`` while applying what the hub sent: those writes are the hub's word,
+#: so they are neither queued for the hub again (``store.outbox``) nor held back by the frozen
+#: record guards (``models.guards``: a plan version the hub approved must land as approved).
+FROM_HUB = "hubdesk.from_hub"
+
+
 def new_id() -> str:
     return id_source.get()()
 

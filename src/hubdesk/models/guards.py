@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from hubdesk.errors import DomainError
 from hubdesk.models.audit import AuditEvent
-from hubdesk.models.base import Record
+from hubdesk.models.base import FROM_HUB, Record
 from hubdesk.models.states import state_words
 
 
@@ -132,6 +132,8 @@ def _check_changed(session: Session, obj: Record) -> None:
 
 
 def check_frozen(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.info.get(FROM_HUB):
+        return
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent):
             raise DomainError("Audit events are never changed or removed.")

@@ -33,6 +33,9 @@ class OutboxEntry(Base):
     #: When it was first sent. From then on the row never changes (a replay must be the same
     #: mutation); a later change to the record gets a row of its own.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: The record's hub sequence when first sent (None for a new record): kept with the row so
+    #: a retry is the very same mutation.
+    base_seq: Mapped[int | None] = mapped_column(Integer, default=None)
     #: pending, or rejected (kept with the hub's reason, shown, never dropped silently).
     state: Mapped[str] = mapped_column(String(12), default="pending")
     reason: Mapped[str | None] = mapped_column(Text, default=None)

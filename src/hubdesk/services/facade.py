@@ -7,6 +7,7 @@ from datetime import datetime
 
 from hubdesk.services.base import Actor
 from hubdesk.services.cases import CaseService
+from hubdesk.services.conflicts import ConflictService
 from hubdesk.services.contexts import ContextService
 from hubdesk.services.definitions import DefinitionService
 from hubdesk.services.drafts import DraftService
@@ -18,6 +19,7 @@ from hubdesk.services.plans import PlanService
 from hubdesk.services.retention import RetentionService
 from hubdesk.services.screenings import ScreeningService
 from hubdesk.services.search import SearchService
+from hubdesk.services.sync import SyncService
 from hubdesk.services.work import WorkService
 from hubdesk.store import audit
 from hubdesk.store.vault import Vault
@@ -44,6 +46,8 @@ class Services:
         self.export = ExportService(*args)
         self.hub = HubLinkService(*args)
         self.retention = RetentionService(*args)
+        self.sync = SyncService(*args)
+        self.conflicts = ConflictService(*args)
 
     def verify_audit(self) -> audit.ChainReport:
         with self.vault.read() as session:

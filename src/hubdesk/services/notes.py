@@ -14,7 +14,7 @@ from hubdesk.store import search
 from hubdesk.timeutil import as_utc
 
 
-def _index(session: Session, note: ContactNote) -> None:
+def index_note(session: Session, note: ContactNote) -> None:
     body = "\n".join([note.narrative, note.present, *(a.text for a in note.addenda)])
     search.index(
         session,
@@ -51,7 +51,7 @@ class NoteService(ServiceBase):
             note.addenda = []  # new: nothing to load before indexing
             session.add(note)
             session.flush()
-            _index(session, note)
+            index_note(session, note)
             self.audit(session, "create", note)
             return note.id
 
@@ -81,7 +81,7 @@ class NoteService(ServiceBase):
                 note.kind = choice(NoteKind, kind, "kind of contact")
             if occurred is not None:
                 note.occurred_at = occurred
-            _index(session, note)
+            index_note(session, note)
             self.audit(session, "update", note)
 
     def finalise(self, note_id: str) -> None:
@@ -103,6 +103,6 @@ class NoteService(ServiceBase):
             session.add(addendum)
             session.flush()
             session.refresh(note, ["addenda"])
-            _index(session, note)
+            index_note(session, note)
             self.audit(session, "create", addendum)
             return addendum.id

@@ -47,7 +47,7 @@ class ActionInput:
     by_when: date | None = None
 
 
-def _index(session: Session, plan: SafetyPlan, version: PlanVersion) -> None:
+def index_plan(session: Session, plan: SafetyPlan, version: PlanVersion) -> None:
     content = parse_content(version.content)
     actions = "\n".join(
         f"{a.what} {a.owner} {a.agency or ''}" for a in version.actions if a.deleted_at is None
@@ -196,7 +196,7 @@ class PlanService(ServiceBase):
                     )
                 session.flush()
                 session.refresh(draft, ["actions"])
-            _index(session, plan, draft)
+            index_plan(session, plan, draft)
             self.audit(session, "update", draft)
             return draft.id
 

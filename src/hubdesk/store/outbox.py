@@ -20,18 +20,17 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, select, update
+from sqlalchemy import Date, DateTime, delete, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from hubdesk.models import RECORD_KINDS, OutboxEntry, Record, YoungPerson
+from hubdesk.models.base import FROM_HUB, UTCDateTime
 from hubdesk.models.missing import MissingEpisode, ReturnInterview
 from hubdesk.models.notes import Addendum, ContactNote, NoteStatus
 from hubdesk.models.plans import PlanAction, PlanVersion, SafetyPlan
 from hubdesk.timeutil import utcnow
 
-#: Set in ``session.info`` while applying changes pulled from the hub: they are not queued.
-FROM_HUB = "hubdesk.from_hub"
 #: Local bookkeeping, never sent as content.
 NOT_CONTENT = frozenset({"version", "server_seq", "updated_at"})
 
@@ -51,7 +50,25 @@ def content_of(record: Record) -> dict[str, Any]:
     return out
 
 
-def _young_person_of(conn: Connection, record: Record) -> str | None:
+def write_content(record: Record, content: dict[str, Any]) -> None:
+    """Set the record's columns from JSON values (the inverse of :func:`content_of`).
+
+    Keys that are not columns of this kind (a newer HubDesk's field) are left alone, as are
+    the id and the local bookkeeping.
+    """
+    columns = {c.key: c for c in record.__table__.columns}
+    for key, value in content.items():
+        column = columns.get(key)
+        if column is None or key in NOT_CONTENT or key == "id":
+            continue
+        if isinstance(value, str) and isinstance(column.type, UTCDateTime | DateTime):
+            value = datetime.fromisoformat(value)
+        elif isinstance(value, str) and isinstance(column.type, Date):
+            value = date.fromisoformat(value)
+        setattr(record, key, value)
+
+
+def young_person_of(conn: Connection, record: Record) -> str | None:
     """Whose case a record belongs to (a young person's own id; None for a context)."""
     if isinstance(record, YoungPerson):
         return record.id
@@ -117,6 +134,12 @@ def queue_changes(session: Session, _flush_context: object) -> None:
             _queue(conn, record, op, now)
 
 
+def queue(conn: Connection, record: Record, op: str, now: datetime) -> None:
+    """Queue ``op`` for ``record`` by hand (sync queues the merge of a conflict this way, in a
+    session that is otherwise the hub's word and so not queued by the hook)."""
+    _queue(conn, record, op, now)
+
+
 def _queue(conn: Connection, record: Record, op: str, now: datetime) -> None:
     kind, content = record.__tablename__, content_of(record)
     if op == "delete":
@@ -147,7 +170,7 @@ def _queue(conn: Connection, record: Record, op: str, now: datetime) -> None:
             kind=kind,
             record_id=record.id,
             op=op,
-            young_person_id=_young_person_of(conn, record),
+            young_person_id=young_person_of(conn, record),
             content=content,
             created_at=now,
             state="pending",

@@ -7,6 +7,7 @@ a password.
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -19,6 +20,8 @@ from hubdesk.errors import HubDeskError
 from hubdesk.sync import protocol as p
 
 M = TypeVar("M", bound=BaseModel)
+#: Request bodies larger than this are sent gzip-compressed (the hub's answers are too).
+GZIP_ABOVE = 1024
 
 
 class HubError(HubDeskError):
@@ -103,13 +106,21 @@ class HubClient:
         body = p.PushRequest(mutations=mutations)
         return self._call("POST", f"{p.API_PREFIX}/sync/push", p.PushResponse, body)
 
-    def pull(self, after: int, limit: int = 200) -> p.ChangePage:
+    def pull(self, after: int, limit: int = 500, kind: str | None = None) -> p.ChangePage:
         path = f"{p.API_PREFIX}/sync/pull?after={after}&limit={limit}"
+        if kind is not None:
+            path += f"&kind={kind}"
         return self._call("GET", path, p.ChangePage)
+
+    def summary(self) -> p.SyncSummary:
+        return self._call("GET", f"{p.API_PREFIX}/sync/summary", p.SyncSummary)
 
     def _call(self, method: str, path: str, answer: type[M], body: BaseModel | None = None) -> M:
         content = body.model_dump_json().encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else {}
+        if content is not None and len(content) > GZIP_ABOVE:
+            content = gzip.compress(content, compresslevel=6)
+            headers["Content-Encoding"] = "gzip"
         try:
             response = self._http.request(method, path, content=content, headers=headers)
         except httpx.HTTPError as exc:

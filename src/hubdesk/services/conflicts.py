@@ -1,0 +1,145 @@
+"""Conflicts found by sync, and a person's choice between the two sides.
+
+A conflict keeps both sides whole until resolved (``models.SyncConflict``). The record itself
+already holds the merge, with the hub's value in each contested field; resolving writes the
+chosen values through an ordinary change, which the outbox queues for the hub like any edit,
+so the resolution reaches every device. Nothing is overwritten without a choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+
+from hubdesk.errors import DomainError, NotFoundError
+from hubdesk.models import RECORD_KINDS, SyncConflict
+from hubdesk.services.base import ServiceBase
+from hubdesk.store.outbox import content_of, write_content
+from hubdesk.sync.merge import value_at, with_value
+
+Side = Literal["mine", "theirs"]
+
+
+@dataclass(frozen=True)
+class Edited:
+    """A value the person wrote themselves for one field."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class FieldSides:
+    path: str
+    label: str
+    mine: Any
+    theirs: Any
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: str
+    kind: str
+    record_label: str
+    record_id: str
+    young_person_id: str | None
+    reason: str
+    fields: list[FieldSides]
+    mine_deleted: bool
+    theirs_deleted: bool
+
+    @property
+    def is_removal(self) -> bool:
+        """One side removed the record and the other changed it."""
+        return self.mine_deleted or self.theirs_deleted
+
+
+def field_label(path: str) -> str:
+    """``content.safe_places`` → "Safe places" (what a person calls a field)."""
+    last = path.rsplit(".", 1)[-1]
+    return last.replace("_", " ").capitalize()
+
+
+class ConflictService(ServiceBase):
+    def count_open(self, young_person_id: str | None = None) -> int:
+        with self.read() as session:
+            query = select(func.count()).select_from(SyncConflict)
+            query = query.where(SyncConflict.resolved_at.is_(None))
+            if young_person_id is not None:
+                query = query.where(SyncConflict.young_person_id == young_person_id)
+            return session.scalar(query) or 0
+
+    def open_conflicts(self, young_person_id: str | None = None) -> list[ConflictView]:
+        with self.read() as session:
+            query = select(SyncConflict).where(SyncConflict.resolved_at.is_(None))
+            if young_person_id is not None:
+                query = query.where(SyncConflict.young_person_id == young_person_id)
+            return [_view(c) for c in session.scalars(query.order_by(SyncConflict.found_at))]
+
+    def conflict(self, conflict_id: str) -> ConflictView:
+        with self.read() as session:
+            return _view(self._open(session, conflict_id))
+
+    def resolve(
+        self,
+        conflict_id: str,
+        picks: dict[str, Side | Edited] | None = None,
+        *,
+        keep: Side | None = None,
+    ) -> None:
+        """Settle a conflict: for contested fields, ``picks`` chooses mine, theirs or an
+        edited value per field (every field must be chosen); for a removal, ``keep`` says
+        which side stands."""
+        with self.write() as session:
+            found = self._open(session, conflict_id)
+            cls = RECORD_KINDS[found.kind]
+            record = session.get(cls, found.record_id)
+            if record is None:
+                raise NotFoundError("The record in this conflict is no longer in this vault.")
+            if found.mine_deleted or found.theirs_deleted:
+                if keep is None:
+                    raise DomainError("Choose which side to keep: yours or the hub's.")
+                if keep == "mine" and found.mine_deleted:
+                    record.deleted_at = self.clock()
+                elif keep == "mine":
+                    write_content(record, found.mine)
+                    record.deleted_at = None
+            else:
+                missing = [f for f in found.fields if f not in (picks or {})]
+                if missing:
+                    labels = ", ".join(field_label(f) for f in missing)
+                    raise DomainError(f"Choose a version for each part that differs: {labels}.")
+                content = content_of(record)
+                for path, pick in (picks or {}).items():
+                    if pick == "mine":
+                        content = with_value(content, path, value_at(found.mine, path))
+                    elif isinstance(pick, Edited):
+                        content = with_value(content, path, pick.value)
+                write_content(record, content)
+            found.resolved_at, found.resolved_by = self.clock(), self.actor.name
+            self.audit(session, "conflict-resolved", record)
+
+    @staticmethod
+    def _open(session: Any, conflict_id: str) -> SyncConflict:
+        found: SyncConflict | None = session.get(SyncConflict, conflict_id)
+        if found is None or found.resolved_at is not None:
+            raise NotFoundError("This conflict has been resolved already, or is not here.")
+        return found
+
+
+def _view(c: SyncConflict) -> ConflictView:
+    return ConflictView(
+        id=c.id,
+        kind=c.kind,
+        record_label=RECORD_KINDS[c.kind].label,
+        record_id=c.record_id,
+        young_person_id=c.young_person_id,
+        reason=c.reason,
+        fields=[
+            FieldSides(f, field_label(f), value_at(c.mine, f), value_at(c.theirs, f))
+            for f in c.fields
+        ],
+        mine_deleted=c.mine_deleted,
+        theirs_deleted=c.theirs_deleted,
+    )

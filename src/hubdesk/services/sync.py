@@ -1,0 +1,522 @@
+"""The vault's side of sync: what to send, what the hub answered, what it sent back.
+
+The engine (``sync.client``) talks to the hub and calls these; every write here is one vault
+transaction, so a crash keeps all of a step or none of it:
+
+- ``next_batch`` stamps the outbox rows it hands out (sent, and the record's hub sequence as
+  their base) before they leave, so a retry after a dropped answer is the very same mutation;
+- ``record_results`` settles the answers: applied rows leave the outbox and the record takes
+  its new hub sequence; a conflict is merged (``sync.merge``) and kept; a rejection stays,
+  with the hub's reason, to be shown, never dropped;
+- ``apply_page`` writes a page of the hub's changes and the cursor after it together (the
+  PouchDB checkpoint-before-documents bug cannot happen). A pulled change never overwrites a
+  record with changes not yet on the hub: it is merged, and a contested field is a conflict.
+
+Writes made as the hub's word run with ``session.info[FROM_HUB]``, so they are not queued
+for the hub again and the frozen-record guards do not stop an approval landing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from hubdesk.forms.loader import parse_definition
+from hubdesk.models import RECORD_KINDS, OutboxEntry, Record, SyncBase, SyncConflict, VaultMeta
+from hubdesk.models.base import FROM_HUB
+from hubdesk.services import definitions
+from hubdesk.services.base import ServiceBase
+from hubdesk.services.sync_index import reindex
+from hubdesk.store.outbox import content_of, queue, write_content, young_person_of
+from hubdesk.sync import protocol as p
+from hubdesk.sync.merge import three_way
+
+CURSOR_KEY = "hub.cursor"
+EPOCH_KEY = "hub.epoch"
+RESTORED_KEY = "hub.restored"
+#: Kinds where any change on both sides is shown as a conflict, even when the fields merge:
+#: a plan is the young person's words, and two half-plans spliced together may not read true.
+ALWAYS_SHOWN = frozenset({"plan_version"})
+#: Kinds written once and never changed (see the hub's ``APPEND_ONLY``).
+APPEND_ONLY = frozenset({"contact_note", "addendum"})
+
+
+@dataclass
+class PushTally:
+    applied: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class PullTally:
+    received: int = 0
+    written: int = 0
+    deleted: int = 0
+    conflicts: int = 0
+    tools: int = 0
+    kinds: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    kind: str
+    record_id: str
+    op: str
+    reason: str
+
+
+class SyncService(ServiceBase):
+    # State ----------------------------------------------------------------------------------
+
+    def cursor(self) -> int:
+        return int(self.vault.meta(CURSOR_KEY) or 0)
+
+    def epoch(self) -> str | None:
+        return self.vault.meta(EPOCH_KEY)
+
+    def pending_count(self) -> int:
+        with self.read() as session:
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(OutboxEntry)
+                    .where(OutboxEntry.state == "pending")
+                )
+                or 0
+            )
+
+    def rejected(self) -> list[Rejected]:
+        with self.read() as session:
+            rows = session.scalars(
+                select(OutboxEntry).where(OutboxEntry.state == "rejected").order_by(OutboxEntry.seq)
+            )
+            return [Rejected(r.kind, r.record_id, r.op, r.reason or "") for r in rows]
+
+    def live_count(self) -> int:
+        """Records on this laptop that the hub has, not deleted (the fail-safe's yardstick)."""
+        with self.read() as session:
+            return sum(
+                session.scalar(
+                    select(func.count())
+                    .select_from(cls)
+                    .where(cls.server_seq.is_not(None), cls.deleted_at.is_(None))
+                )
+                or 0
+                for cls in RECORD_KINDS.values()
+            )
+
+    def deletions_in(self, changes: list[p.Change]) -> int:
+        """How many live local records these changes would delete."""
+        count = 0
+        with self.read() as session:
+            for change in changes:
+                cls = RECORD_KINDS.get(change.kind)
+                if cls is None or not change.deleted:
+                    continue
+                record = session.get(cls, change.record_id)
+                if record is not None and record.deleted_at is None:
+                    count += 1
+        return count
+
+    # Push -----------------------------------------------------------------------------------
+
+    def next_batch(self, limit: int = p.MAX_PUSH_BATCH) -> list[p.Mutation]:
+        """The oldest pending change of each record (a record's next change waits for the
+        hub's answer to this one, whose sequence it is based on), stamped as sent."""
+        with self.write() as session:
+            session.info[FROM_HUB] = True
+            heads = (
+                select(func.min(OutboxEntry.seq))
+                .where(OutboxEntry.state == "pending")
+                .group_by(OutboxEntry.kind, OutboxEntry.record_id)
+            )
+            rows = session.scalars(
+                select(OutboxEntry)
+                .where(OutboxEntry.seq.in_(heads))
+                .order_by(OutboxEntry.seq)
+                .limit(limit)
+            ).all()
+            now = self.clock()
+            for row in rows:
+                if row.sent_at is None:
+                    row.sent_at = now
+                    row.base_seq = None if row.op == "create" else self._server_seq(session, row)
+            return [_mutation(row) for row in rows]
+
+    @staticmethod
+    def _server_seq(session: Session, row: OutboxEntry) -> int | None:
+        record = session.get(RECORD_KINDS[row.kind], row.record_id)
+        return record.server_seq if record is not None else None
+
+    def record_results(self, results: list[p.MutationResult]) -> PushTally:
+        tally = PushTally()
+        with self.write() as session:
+            session.info[FROM_HUB] = True
+            for result in results:
+                row = session.scalars(
+                    select(OutboxEntry).where(OutboxEntry.mutation_id == str(result.mutation_id))
+                ).first()
+                if row is None:
+                    continue  # settled already (an answer seen twice)
+                if result.status in ("applied", "duplicate"):
+                    self._acknowledged(session, row, result)
+                    tally.applied += result.status == "applied"
+                    tally.duplicates += result.status == "duplicate"
+                elif result.status == "conflict":
+                    self._conflicted(session, row, result)
+                    tally.conflicts += 1
+                else:
+                    row.state, row.reason = "rejected", result.reason or "Refused by the hub."
+                    tally.rejected += 1
+        return tally
+
+    def _acknowledged(self, session: Session, row: OutboxEntry, result: p.MutationResult) -> None:
+        assert result.seq is not None
+        record = session.get(RECORD_KINDS[row.kind], row.record_id)
+        if record is not None:
+            record.server_seq = result.seq
+        _set_base(session, row.kind, row.record_id, result.seq, row.op == "delete", row.content)
+        session.delete(row)
+
+    def _conflicted(self, session: Session, row: OutboxEntry, result: p.MutationResult) -> None:
+        """The hub's record moved on since this change's base: merge, keep both, re-send."""
+        assert result.seq is not None
+        assert result.server_copy is not None
+        theirs = p.Change(
+            seq=result.seq,
+            kind=row.kind,
+            record_id=row.record_id,
+            young_person_id=row.young_person_id,
+            deleted=bool(result.server_copy.get("deleted")),
+            content=dict(result.server_copy.get("content") or {}),
+        )
+        # Every change of this record still waiting was based on the old sequence: the local
+        # record already holds all of them, and the merge below is sent in their place.
+        session.execute(
+            delete(OutboxEntry).where(
+                OutboxEntry.kind == row.kind,
+                OutboxEntry.record_id == row.record_id,
+                OutboxEntry.state == "pending",
+            )
+        )
+        self._merge_in(session, theirs, result.reason)
+
+    # Pull -----------------------------------------------------------------------------------
+
+    def apply_page(self, page: p.ChangePage, *, keep_cursor: bool = False) -> PullTally:
+        """Write a page of the hub's changes and, in the same transaction, the cursor after it
+        (unless ``keep_cursor``: a targeted resync reads from the start of one kind)."""
+        tally = PullTally(received=len(page.changes))
+        with self.write() as session:
+            session.info[FROM_HUB] = True
+            # A page may hold a child before its parent (a case re-sequenced for a new worker):
+            # foreign keys are checked when the page commits, not row by row.
+            session.execute(text("PRAGMA defer_foreign_keys = ON"))
+            for change in page.changes:
+                self._apply_change(session, change, tally)
+            if not keep_cursor:
+                _set_meta(session, CURSOR_KEY, str(page.next_cursor))
+                _set_meta(session, EPOCH_KEY, page.epoch)
+        return tally
+
+    def _apply_change(self, session: Session, change: p.Change, tally: PullTally) -> None:
+        if change.kind == "screening_definition":
+            tally.tools += self._keep_tool(session, change)
+            return
+        cls = RECORD_KINDS.get(change.kind)
+        if cls is None:
+            return  # a kind this version of HubDesk does not know: left on the hub
+        record = session.get(cls, change.record_id)
+        if record is not None and (record.server_seq or 0) >= change.seq:
+            return  # this laptop has it already (its own change coming back)
+        if record is not None and _waiting(session, change.kind, change.record_id):
+            # Changed here too. (A row sent whose answer was never seen is merged the same
+            # way: if the hub applied it, this change already holds it and the merge is
+            # empty; if not, the merge carries it.)
+            session.execute(
+                delete(OutboxEntry).where(
+                    OutboxEntry.kind == change.kind,
+                    OutboxEntry.record_id == change.record_id,
+                    OutboxEntry.state == "pending",
+                )
+            )
+            tally.conflicts += self._merge_in(session, change, None)
+            tally.kinds.add(change.kind)
+            return
+        tally.written += 1
+        tally.deleted += change.deleted and record is not None and record.deleted_at is None
+        tally.kinds.add(change.kind)
+        self._write_theirs(session, cls, record, change)
+
+    def _write_theirs(
+        self, session: Session, cls: type[Record], record: Record | None, change: p.Change
+    ) -> Record:
+        if record is None:
+            record = cls(id=change.record_id)
+            session.add(record)
+        if change.deleted:
+            record.deleted_at = record.deleted_at or self.clock()
+        else:
+            write_content(record, change.content)
+            record.deleted_at = None
+        record.server_seq = change.seq
+        _set_base(
+            session, change.kind, change.record_id, change.seq, change.deleted, change.content
+        )
+        session.flush()
+        reindex(session, record)
+        return record
+
+    def _merge_in(self, session: Session, theirs: p.Change, reason: str | None) -> int:
+        """Merge the hub's copy into the local record, which has changes the hub has not seen.
+
+        The record takes the merge (with the hub's sequence, as its new base), the merge is
+        queued for the hub when it differs from the hub's copy, and a conflict is kept when
+        fields are contested or one side deleted what the other changed. Returns 1 when a
+        conflict was kept.
+        """
+        cls = RECORD_KINDS[theirs.kind]
+        record = session.get(cls, theirs.record_id)
+        if record is None:  # nothing here to merge with
+            self._write_theirs(session, cls, None, theirs)
+            return 0
+        base_row = session.get(SyncBase, (theirs.kind, theirs.record_id))
+        base = base_row.content if base_row is not None and not base_row.deleted else None
+        mine, mine_deleted = content_of(record), record.deleted_at is not None
+        if theirs.kind in APPEND_ONLY and not theirs.deleted:
+            self._write_theirs(session, cls, record, theirs)
+            return 0
+        if mine_deleted and theirs.deleted:
+            record.server_seq = theirs.seq
+            _set_base(session, theirs.kind, theirs.record_id, theirs.seq, True, {})
+            return 0
+        if mine_deleted or theirs.deleted:
+            # One side removed what the other changed: the hub's side stands here, and the
+            # other is kept whole in the conflict for a person to choose.
+            self._write_theirs(session, cls, record, theirs)
+            words = (
+                "You removed this, and it was changed on the hub meanwhile."
+                if mine_deleted
+                else "This was removed on the hub while you were changing it."
+            )
+            self._keep_conflict(session, theirs, base, mine, mine_deleted, [], reason or words)
+            return 1
+        merge = three_way(base, mine, theirs.content)
+        self._write_theirs(
+            session, cls, record, theirs.model_copy(update={"content": merge.content})
+        )
+        if merge.mine_only or merge.contested:
+            queue(session.connection(), record, "update", self.clock())
+        shown = merge.contested or (
+            merge.mine_only and theirs.kind in ALWAYS_SHOWN and base != theirs.content
+        )
+        if not shown:
+            return 0
+        fields = list(merge.contested) or list(merge.mine_only)
+        words = reason or "This was changed here and on the hub from the same starting point."
+        self._keep_conflict(session, theirs, base, mine, False, fields, words)
+        return 1
+
+    def _keep_conflict(
+        self,
+        session: Session,
+        theirs: p.Change,
+        base: dict[str, Any] | None,
+        mine: dict[str, Any],
+        mine_deleted: bool,
+        fields: list[str],
+        reason: str,
+    ) -> None:
+        session.add(
+            SyncConflict(
+                id=str(uuid.uuid4()),
+                kind=theirs.kind,
+                record_id=theirs.record_id,
+                young_person_id=theirs.young_person_id or mine.get("young_person_id"),
+                found_at=self.clock(),
+                base=base,
+                mine=mine,
+                theirs=theirs.content,
+                mine_deleted=mine_deleted,
+                theirs_deleted=theirs.deleted,
+                fields=fields,
+                reason=reason,
+            )
+        )
+        self.audit(session, "sync-conflict", None, kind=theirs.kind, record_id=theirs.record_id)
+
+    def _keep_tool(self, session: Session, change: p.Change) -> int:
+        definition, problems = parse_definition(str(change.content.get("definition", "")))
+        if definition is None or problems:
+            return 0  # a tool this HubDesk cannot read stays on the hub; shipped ones still work
+        if change.content.get("status") == "withdrawn":
+            definition = definition.model_copy(update={"status": "withdrawn"})
+        return int(definitions.keep(session, definition, "hub", self.clock()))
+
+    # Checks ---------------------------------------------------------------------------------
+
+    def summary(self, kind: str, young_people: set[str]) -> p.KindSummary:
+        """This laptop's count and digest of one kind, as the hub computes its own: records
+        the hub has (a hub sequence), in the cases the hub says are in this device's scope."""
+        cls = RECORD_KINDS[kind]
+        with self.read() as session:
+            rows = [
+                (r.id, r.server_seq or 0, r.deleted_at is not None)
+                for r in session.scalars(select(cls).where(cls.server_seq.is_not(None)))
+                if kind == "context" or _case_of(session, r) in young_people
+            ]
+        return p.KindSummary(count=len(rows), digest=p.scope_digest(rows))
+
+    def resync_kind(
+        self, kind: str, changes: list[p.Change], young_people: set[str], *, restored: bool
+    ) -> tuple[int, int]:
+        """After a digest mismatch: the hub's whole copy of one kind has just been applied.
+        Settle what this laptop holds that the hub's copy does not explain; returns (records
+        queued to send again, records removed here).
+
+        A record the hub does not have at all: when the hub was ``restored`` from a backup
+        it lost it, so it is sent again; otherwise the hub removed it and has since forgotten
+        the removal (its tombstones are kept for a time only), so it is removed here too —
+        sending it again would bring a deleted record back. A record the hub holds in an
+        older copy than this laptop last had (a restore) takes the hub's sequence as its base
+        and is sent again if it differs.
+        """
+        on_hub = {c.record_id: c for c in changes}
+        cls = RECORD_KINDS[kind]
+        queued = removed = 0
+        with self.write() as session:
+            session.info[FROM_HUB] = True
+            now = self.clock()
+            for record in session.scalars(select(cls).where(cls.server_seq.is_not(None))):
+                if kind != "context" and _case_of(session, record) not in young_people:
+                    continue
+                if _waiting(session, kind, record.id):
+                    continue
+                found = on_hub.get(record.id)
+                if found is None:
+                    session.execute(
+                        delete(SyncBase).where(
+                            SyncBase.kind == kind, SyncBase.record_id == record.id
+                        )
+                    )
+                    record.server_seq = None
+                    if record.deleted_at is not None:
+                        continue
+                    if restored:
+                        queue(session.connection(), record, "create", now)
+                        queued += 1
+                    else:
+                        record.deleted_at = now
+                        reindex(session, record)
+                        removed += 1
+                elif record.server_seq is not None and found.seq < record.server_seq:
+                    # The hub holds an older copy than this laptop last had (restored from a
+                    # backup): take its sequence as the base, and send ours again if it differs.
+                    record.server_seq = found.seq
+                    _set_base(session, kind, record.id, found.seq, found.deleted, found.content)
+                    mine = {k: v for k, v in content_of(record).items() if k in found.content}
+                    if found.deleted != (record.deleted_at is not None) or mine != found.content:
+                        queue(session.connection(), record, "update", now)
+                        queued += 1
+        return queued, removed
+
+    def count_absent(self, kind: str, changes: list[p.Change], young_people: set[str]) -> int:
+        """How many live records of ``kind`` this laptop has from the hub that the hub's whole
+        copy (``changes``) lacks: what ``resync_kind`` would remove (or send again)."""
+        on_hub = {c.record_id for c in changes}
+        cls = RECORD_KINDS[kind]
+        with self.read() as session:
+            return sum(
+                1
+                for record in session.scalars(
+                    select(cls).where(cls.server_seq.is_not(None), cls.deleted_at.is_(None))
+                )
+                if record.id not in on_hub
+                and (kind == "context" or _case_of(session, record) in young_people)
+            )
+
+    def hub_restored(self) -> bool:
+        """True from a new epoch until a check has settled every kind with the hub (kept in
+        the vault, so a sync interrupted in between still re-sends what the hub lost)."""
+        return self.vault.meta(RESTORED_KEY) == "1"
+
+    def start_epoch(self, epoch: str) -> None:
+        """The hub was restored from a backup: read everything again from its start, and
+        re-send what it lost."""
+        with self.write() as session:
+            _set_meta(session, CURSOR_KEY, "0")
+            _set_meta(session, EPOCH_KEY, epoch)
+            _set_meta(session, RESTORED_KEY, "1")
+            self.audit(session, "sync-new-epoch", None, kind="hub", record_id=None)
+
+    def restart_pull(self) -> None:
+        """The hub no longer keeps the removals since this laptop's cursor: read from the
+        start (the check after it removes here what the hub removed)."""
+        with self.write() as session:
+            _set_meta(session, CURSOR_KEY, "0")
+            self.audit(session, "sync-read-again", None, kind="hub", record_id=None)
+
+    def settled(self) -> None:
+        """Every kind matches the hub: a restore, if there was one, is fully reconciled."""
+        with self.write() as session:
+            _set_meta(session, RESTORED_KEY, "0")
+
+
+def _mutation(row: OutboxEntry) -> p.Mutation:
+    return p.Mutation(
+        mutation_id=uuid.UUID(row.mutation_id),
+        kind=row.kind,
+        record_id=row.record_id,
+        op=row.op,
+        base_seq=row.base_seq,
+        young_person_id=row.young_person_id
+        if row.kind not in ("young_person", "context")
+        else None,
+        content=row.content,
+    )
+
+
+def _waiting(session: Session, kind: str, record_id: str) -> bool:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxEntry)
+            .where(
+                OutboxEntry.kind == kind,
+                OutboxEntry.record_id == record_id,
+                OutboxEntry.state == "pending",
+            )
+        )
+        or 0
+    ) > 0
+
+
+def _set_base(
+    session: Session, kind: str, record_id: str, seq: int, deleted: bool, content: dict[str, Any]
+) -> None:
+    row = session.get(SyncBase, (kind, record_id))
+    kept = {} if deleted else dict(content)
+    if row is None:
+        session.add(
+            SyncBase(kind=kind, record_id=record_id, seq=seq, deleted=deleted, content=kept)
+        )
+    else:
+        row.seq, row.deleted, row.content = seq, deleted, kept
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(VaultMeta, key)
+    if row is None:
+        session.add(VaultMeta(key=key, value=value))
+    else:
+        row.value = value
+
+
+def _case_of(session: Session, record: Record) -> str | None:
+    return young_person_of(session.connection(), record)

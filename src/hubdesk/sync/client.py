@@ -1,0 +1,273 @@
+"""The sync engine (Qt-free): push the outbox, then pull the hub's changes, then check.
+
+One ``run()`` is one sync:
+
+1. **Push** the outbox in batches until it is empty. Each answer is settled in the vault
+   before the next batch (``services.sync``); a batch whose answer never came is sent again
+   as the very same mutations, and the hub answers a replay with its first result.
+2. **Pull** pages after the stored cursor; each page and the cursor after it are written in
+   one transaction. Before a page is written, the fail-safe counts what it would delete: a
+   sync that would remove more than half of the records on this laptop stops and asks.
+3. Push again if merging pulled changes queued anything.
+4. **Check**: the hub's count and digest of every kind in scope against this laptop's; a kind
+   that differs is read again whole and whatever the hub lacks is queued and pushed.
+
+A new epoch from the hub (restored from a backup) restarts the pull from the beginning and
+checks every kind, so the hub gets back what the backup lacked.
+
+Calls that fail because the hub could not be reached, or answered 5xx or 429, are retried
+with exponential backoff and full jitter; a refusal (sign-in needed, device revoked) ends the
+run at once and is reported. Nothing here needs Qt or the network beyond ``HubClient``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Protocol, TypeVar
+
+from hubdesk.services.sync import PullTally, PushTally, SyncService
+from hubdesk.sync import protocol as p
+from hubdesk.sync.transport import HubRefused, HubUnreachable
+
+T = TypeVar("T")
+#: A sync stops and asks before deleting more than this share of the records on the laptop.
+MASS_DELETE_SHARE = 0.5
+#: ... but only once there are this many: deleting 3 of 4 records is ordinary work.
+MASS_DELETE_MINIMUM = 10
+#: Push and pull rounds in one run (merging pulled changes can queue more to push).
+ROUNDS = 3
+
+
+class Hub(Protocol):
+    """What the engine needs of the hub (``transport.HubClient``; a test may wrap it)."""
+
+    def push(self, mutations: list[p.Mutation]) -> p.PushResponse: ...
+    def pull(self, after: int, limit: int = ..., kind: str | None = ...) -> p.ChangePage: ...
+    def summary(self) -> p.SyncSummary: ...
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a sync is: ``stage`` is push, pull or check; ``done`` of ``total`` (None when the
+    total is not known yet)."""
+
+    stage: str
+    done: int
+    total: int | None
+
+
+class MassDeletion(Exception):
+    """The hub's changes would delete more than half of this laptop's records."""
+
+    def __init__(self, deleting: int, held: int) -> None:
+        super().__init__(
+            f"This sync would remove {deleting} of the {held} records on this laptop. "
+            "It has stopped so nothing is removed by mistake; check with your hub's IT team, "
+            "then choose to go on."
+        )
+        self.deleting, self.held = deleting, held
+
+
+@dataclass
+class SyncReport:
+    pushed: PushTally = field(default_factory=PushTally)
+    pulled: PullTally = field(default_factory=PullTally)
+    resynced: list[str] = field(default_factory=list)
+    requeued: int = 0
+    #: Records removed here because the hub no longer has them (a removal it has forgotten).
+    removed: int = 0
+    new_epoch: bool = False
+    #: The hub no longer kept the removals since this laptop's cursor: all was read again.
+    read_again: bool = False
+    #: Kinds still differing from the hub after the resync (should be empty).
+    mismatched: list[str] = field(default_factory=list)
+    halted: str | None = None
+
+    def lines(self) -> list[str]:
+        """What moved, in words, one line each (``hubdesk sync`` prints these)."""
+        s, r = self.pushed, self.pulled
+        out = [
+            f"Sent: {s.applied} applied, {s.duplicates} already on the hub, "
+            f"{s.conflicts} in conflict, {s.rejected} refused.",
+            f"Received: {r.written} changes ({r.deleted} removals), {r.tools} screening tools, "
+            f"{r.conflicts} in conflict with changes made here.",
+        ]
+        if self.new_epoch:
+            out.append("The hub was restored from a backup: everything was checked again.")
+        if self.read_again:
+            out.append("This laptop had been away a long time: everything was read again.")
+        if self.resynced:
+            out.append(
+                f"Read again from the hub: {', '.join(self.resynced)}; "
+                f"{self.requeued} changes sent again, {self.removed} removed here."
+            )
+        if self.mismatched:
+            out.append(f"Still differing from the hub: {', '.join(self.mismatched)}.")
+        if self.halted:
+            out.append(self.halted)
+        return out
+
+
+def backoff_delays(
+    attempts: int, base: float = 0.5, cap: float = 30.0, rng: Callable[[], float] = random.random
+) -> list[float]:
+    """Full-jitter exponential backoff: attempt n waits a random time up to base·2ⁿ (capped)."""
+    return [rng() * min(cap, base * 2**n) for n in range(attempts)]
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: SyncService,
+        hub: Hub,
+        *,
+        progress: Callable[[Progress], None] | None = None,
+        page_size: int = 500,
+        attempts: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+        allow_mass_delete: bool = False,
+    ) -> None:
+        self.store, self.hub = store, hub
+        self.progress = progress or (lambda _p: None)
+        self.page_size, self.attempts, self.sleep = page_size, attempts, sleep
+        self.allow_mass_delete = allow_mass_delete
+
+    def run(self) -> SyncReport:
+        """One sync. Raises ``HubUnreachable`` after the retries, ``HubRefused`` (sign-in
+        needed, revoked) at once, ``MassDeletion`` when the fail-safe stops it."""
+        report = SyncReport()
+        for _ in range(ROUNDS):
+            self._push(report)
+            self._pull(report)
+            if self.store.pending_count() == 0:
+                break
+        self._check(report)
+        return report
+
+    # Steps ----------------------------------------------------------------------------------
+
+    def _push(self, report: SyncReport) -> None:
+        total, done = self.store.pending_count(), 0
+        while True:
+            batch = self.store.next_batch(min(self.page_size, p.MAX_PUSH_BATCH))
+            if not batch:
+                return
+            self.progress(Progress("push", done, total))
+            answer = self._retrying(partial(self.hub.push, batch))
+            self._note_epoch(answer.epoch, report)
+            tally = self.store.record_results(answer.results)
+            _add(report.pushed, tally)
+            done += len(batch)
+            if tally.applied + tally.duplicates + tally.conflicts == 0:
+                return  # all refused: they stay, shown with the hub's reasons
+
+    def _pull(self, report: SyncReport) -> None:
+        held = self.store.live_count()
+        deleting = 0
+        while True:
+            cursor = self.store.cursor()
+            self.progress(Progress("pull", report.pulled.received, None))
+            try:
+                page = self._retrying(partial(self.hub.pull, cursor, self.page_size))
+            except HubRefused as refused:
+                if refused.code != p.RESYNC_NEEDED:
+                    raise
+                # Away longer than the hub keeps removals: read everything again; the check
+                # then removes here what the hub removed meanwhile.
+                self.store.restart_pull()
+                report.read_again = True
+                continue
+            if self._note_epoch(page.epoch, report):
+                continue  # the cursor is back at the start; read again from there
+            deleting += self.store.deletions_in(page.changes)
+            self._fail_safe(deleting, held)
+            _add(report.pulled, self.store.apply_page(page))
+            if not page.has_more:
+                return
+
+    def _check(self, report: SyncReport) -> None:
+        summary = self._retrying(self.hub.summary)
+        scope = set(summary.young_people)
+        restored = self.store.hub_restored()
+        differing = [
+            kind
+            for kind, theirs in sorted(summary.kinds.items())
+            if kind in p.RECORD_KINDS and self.store.summary(kind, scope) != theirs
+        ]
+        held, absent = self.store.live_count(), 0
+        for n, kind in enumerate(differing):
+            self.progress(Progress("check", n, len(differing)))
+            changes = self._whole_kind(kind)
+            if not restored:  # what the hub lacks is removed here: the fail-safe counts it
+                absent += self.store.count_absent(kind, changes, scope)
+                self._fail_safe(absent, held)
+            queued, removed = self.store.resync_kind(kind, changes, scope, restored=restored)
+            report.requeued += queued
+            report.removed += removed
+            report.resynced.append(kind)
+        if differing:
+            self._push(report)
+            again = self._retrying(self.hub.summary)
+            report.mismatched = [
+                kind
+                for kind in differing
+                if self.store.summary(kind, scope) != again.kinds.get(kind)
+            ]
+        if not report.mismatched:
+            self.store.settled()
+
+    def _fail_safe(self, deleting: int, held: int) -> None:
+        if (
+            not self.allow_mass_delete
+            and held >= MASS_DELETE_MINIMUM
+            and deleting > held * MASS_DELETE_SHARE
+        ):
+            raise MassDeletion(deleting, held)
+
+    def _whole_kind(self, kind: str) -> list[p.Change]:
+        """Every record of one kind in scope, read from the start and applied as read."""
+        changes: list[p.Change] = []
+        after = 0
+        while True:
+            page = self._retrying(partial(self.hub.pull, after, self.page_size, kind))
+            self.store.apply_page(page, keep_cursor=True)
+            changes.extend(page.changes)
+            after = page.next_cursor
+            if not page.has_more:
+                return changes
+
+    def _note_epoch(self, epoch: str, report: SyncReport) -> bool:
+        """True when the hub has a new epoch (restored from a backup): the pull starts again
+        from the beginning, and the final check compares every kind."""
+        known = self.store.epoch()
+        if known is None or known == epoch:
+            return False
+        self.store.start_epoch(epoch)
+        report.new_epoch = True
+        return True
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        delays = backoff_delays(self.attempts)
+        for n in range(self.attempts + 1):
+            try:
+                return call()
+            except HubUnreachable:
+                if n == self.attempts:
+                    raise
+            except HubRefused as refused:
+                if n == self.attempts or not (refused.status >= 500 or refused.status == 429):
+                    raise
+            self.sleep(delays[n])
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _add(total: PushTally | PullTally, more: PushTally | PullTally) -> None:
+    for name, value in vars(more).items():
+        if isinstance(value, set):
+            getattr(total, name).update(value)
+        else:
+            setattr(total, name, getattr(total, name) + value)

@@ -1,0 +1,225 @@
+"""Sync's safety nets, end to end against the real hub on loopback: a sync that would remove
+most of a laptop's records stops and asks; a hub restored from a backup gets back what it
+lost; a change the hub has that a device's cursor skipped is found by the count-and-hash
+check; a device away longer than the hub keeps removals reads everything again without
+bringing a removed record back; a refused change is kept with the hub's reason; a revoked
+device's vault is wiped after the user is told."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete
+
+from hubdesk import cli
+from hubdesk.models import YoungPerson
+from hubdesk.server.hub import Hub
+from hubdesk.server.tables import AppliedMutation, HubRecord
+from hubdesk.sync import protocol as p
+from hubdesk.sync.client import MassDeletion
+from hubdesk.sync.transport import HubClient
+from tests.conftest import PASSPHRASE
+from tests.e2e.devices import Device, new_device
+from tests.server.conftest import Org, Served
+
+
+@pytest.fixture
+def laptops(served: Served, org: Org, tmp_path: Path) -> Iterator[dict[str, Device]]:
+    made = {
+        name: new_device(tmp_path / name, served.base, name) for name in ("north-amy", "north-lead")
+    }
+    yield made
+    for device in made.values():
+        if device.vault.is_open:
+            device.close()
+
+
+def _with_places(device: Device, count: int) -> tuple[str, list[str], list[str]]:
+    person = device.s.cases.add(given_name="Morgan", family_name="Reid")
+    places = [device.s.contexts.create(kind="place", name=f"Place {n}") for n in range(count)]
+    links = [device.s.contexts.link(person, place, why="Seen there") for place in places]
+    return person, places, links
+
+
+def _remove_on_hub(device: Device, kind: str, ids: list[str], young_person: str | None) -> None:
+    """Removals sent straight to the hub by another of the team's devices."""
+    link = device.s.hub.link()
+    assert link is not None
+    with device.vault.read() as session:
+        from hubdesk.models import RECORD_KINDS
+
+        seqs = {i: session.get(RECORD_KINDS[kind], i).server_seq for i in ids}  # type: ignore[union-attr]
+    mutations = [
+        p.Mutation(
+            mutation_id=uuid.uuid4(),
+            kind=kind,
+            record_id=i,
+            op="delete",
+            base_seq=seqs[i],
+            young_person_id=young_person,
+        )
+        for i in ids
+    ]
+    with HubClient(link.url, link.token) as hub:
+        assert {r.status for r in hub.push(mutations).results} == {"applied"}
+
+
+def test_a_sync_that_would_remove_most_records_stops_and_asks(
+    laptops: dict[str, Device],
+) -> None:
+    amy, lead = laptops["north-amy"], laptops["north-lead"]
+    person, places, links = _with_places(amy, 8)
+    amy.sync()
+    lead.sync()
+    _remove_on_hub(lead, "context_link", links, person)
+    _remove_on_hub(lead, "context", places, None)
+    before = amy.state_hash()
+
+    with pytest.raises(MassDeletion) as stopped:
+        amy.sync()
+    assert (stopped.value.deleting, stopped.value.held) == (16, 17)
+    assert "remove 16 of the 17 records" in str(stopped.value)
+    assert amy.state_hash() == before  # nothing removed, and the cursor did not move on
+
+    report = amy.sync(allow_mass_delete=True)  # the person chose to go on
+    assert report.pulled.deleted == 16
+    assert set(amy.records("context")) == set()
+
+
+def test_a_hub_restored_from_a_backup_gets_back_what_it_lost(
+    laptops: dict[str, Device], hub: Hub
+) -> None:
+    amy, lead = laptops["north-amy"], laptops["north-lead"]
+    person = amy.s.cases.add(given_name="Casey", family_name="Ward")
+    amy.sync()
+    with amy.vault.read() as session:
+        backed_up = session.get(YoungPerson, person).server_seq  # type: ignore[union-attr]
+    note = amy.s.notes.add(
+        person,
+        kind="home_visit",
+        occurred_at=amy.s.notes.clock() - timedelta(hours=1),
+        narrative="Talked about college",
+    )
+    amy.s.notes.finalise(note)
+    amy.s.cases.update(person, preferred_name="Cas")
+    amy.sync()
+    # The hub's database is put back to a backup taken before the note and the new name.
+    with hub.unit() as session:
+        session.execute(delete(HubRecord).where(HubRecord.id == note))
+        session.execute(delete(AppliedMutation).where(AppliedMutation.record_id == note))
+        row = session.get(HubRecord, ("young_person", person))
+        assert row is not None
+        row.content, row.seq = {**row.content, "preferred_name": None}, backed_up
+    hub.renew_epoch()
+
+    report = amy.sync()
+    assert report.new_epoch
+    assert report.requeued == 2
+    assert report.mismatched == []
+    lead.sync()
+    assert note in lead.records("contact_note")
+    assert lead.records("young_person")[person]["preferred_name"] == "Cas"
+    assert amy.state_hash() == lead.state_hash()
+    assert not amy.s.sync.hub_restored()
+
+
+def test_a_change_skipped_by_the_cursor_is_found_by_the_count_and_hash_check(
+    laptops: dict[str, Device], hub: Hub
+) -> None:
+    amy, lead = laptops["north-amy"], laptops["north-lead"]
+    person = amy.s.cases.add(given_name="Taylor", family_name="Kerr")
+    later = amy.s.cases.add(given_name="Quinn", family_name="Ross")
+    amy.sync()
+    lead.sync()
+    # A change to the first lands on the hub behind the lead's cursor (what a change that
+    # committed out of order would do): an ordinary pull never sees it.
+    with hub.unit() as session:
+        row, after = (session.get(HubRecord, ("young_person", i)) for i in (person, later))
+        assert row is not None
+        assert after is not None
+        assert lead.s.sync.cursor() == after.seq
+        row.content = {**row.content, "education": "Riverside College"}
+        row.seq = after.seq
+    report = lead.sync()
+    assert report.resynced == ["young_person"]
+    assert report.mismatched == []
+    assert lead.records("young_person")[person]["education"] == "Riverside College"
+
+
+def test_a_device_away_longer_than_removals_are_kept_reads_again_and_resurrects_nothing(
+    laptops: dict[str, Device], hub: Hub
+) -> None:
+    amy, lead = laptops["north-amy"], laptops["north-lead"]
+    person, _places, links = _with_places(amy, 2)
+    amy.sync()
+    lead.sync()
+    lead.s.contexts.unlink(links[0], "No longer goes there")
+    lead.sync()
+    amy.s.cases.update(person, preferred_name="Mo")  # something after, so amy's cursor is behind
+    lead.s.cases.update(person, education="Eastfield")
+    lead.sync()
+    hub.purge_tombstones(timedelta(seconds=-60))
+
+    report = amy.sync()
+    assert report.read_again
+    assert links[0] not in amy.records("context_link")  # removed, not sent back
+    assert links[1] in amy.records("context_link")
+    lead.sync()
+    assert links[0] not in lead.records("context_link")
+    assert amy.state_hash() == lead.state_hash()
+
+
+def test_a_refused_change_is_kept_with_the_hubs_reason(
+    laptops: dict[str, Device], hub: Hub
+) -> None:
+    amy = laptops["north-amy"]
+    person = amy.s.cases.add(given_name="Jamie", family_name="Cole")
+    amy.sync()
+    hub.allocate(person, "south-cai", None)  # the case moves to another team
+    amy.s.cases.update(person, preferred_name="Jay")
+    report = amy.sync()
+    assert report.pushed.rejected == 1
+    [refused] = amy.s.sync.rejected()
+    assert (refused.kind, refused.record_id) == ("young_person", person)
+    assert refused.reason == "This young person is not on your caseload."
+    assert amy.s.sync.pending_count() == 0
+
+
+def test_a_revoked_laptop_is_told_and_its_vault_is_wiped(
+    laptops: dict[str, Device],
+    hub: Hub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    amy = laptops["north-amy"]
+    amy.s.cases.add(given_name="Drew", family_name="Hale")
+    folder, device_id = amy.folder, amy.vault.device_id
+    amy.close()
+    hub.revoke_device(device_id)
+    monkeypatch.setenv("HUBDESK_PASSPHRASE", PASSPHRASE)
+
+    assert cli.main(["sync", "--vault", str(folder)]) == 3
+    err = capsys.readouterr().err
+    assert "access was withdrawn" in err
+    assert "has been wiped" in err
+    assert not folder.exists()
+
+
+def test_hubdesk_sync_prints_what_moved(
+    laptops: dict[str, Device], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    amy = laptops["north-amy"]
+    amy.s.cases.add(given_name="Frankie", family_name="Bell")
+    folder = amy.folder
+    amy.close()
+    monkeypatch.setenv("HUBDESK_PASSPHRASE", PASSPHRASE)
+    assert cli.main(["sync", "--vault", str(folder)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Sent: 1 applied, 0 already on the hub, 0 in conflict, 0 refused."
+    assert out[1].startswith("Received: ")
+    assert cli.main(["sync", "--vault", str(folder), "--server", "http://127.0.0.1:1"]) == 2
+    assert "is enrolled with http://127.0.0.1:" in capsys.readouterr().err
