@@ -170,3 +170,26 @@ def test_a_laptop_clock_hours_wrong_changes_nothing(
     for device in (amy, lead):
         record = device.records("young_person")[person]
         assert (record["education"], record["preferred_name"]) == ("Northgate", "Rob")
+
+
+def test_a_contextual_plan_reaches_its_team_and_no_other(
+    laptops: dict[str, Device], served: Served, tmp_path: Path
+) -> None:
+    amy, ben = laptops["north-amy"], laptops["north-ben"]
+    place = amy.s.contexts.create(kind="place", name="Retail park car park")
+    plan = amy.s.plans.create(context_id=place)
+    version = amy.s.plans.save_draft(plan, content={"what_worries_me": "Groups after dark"})
+    report = amy.sync()
+    assert (report.pushed.applied, report.pushed.rejected) == (3, 0)
+
+    ben.sync()
+    assert ben.s.plans.for_context(place) == plan
+    assert ben.records("plan_version")[version]["content"]["what_worries_me"] == (
+        "Groups after dark"
+    )
+    south = new_device(tmp_path / "south-cai", served.base, "south-cai")
+    try:
+        south.sync()
+        assert south.records("safety_plan") == south.records("context") == {}
+    finally:
+        south.close()

@@ -41,6 +41,8 @@ from hubdesk.sync import protocol as p
 NOT_YOURS = "This record cannot be changed from this device."
 #: Kinds written once and never changed (a finalised note, an addendum): no conflicts.
 APPEND_ONLY = frozenset({"contact_note", "addendum"})
+#: A safety plan, its versions and actions: for one young person's case, or for a context.
+PLAN_KINDS = frozenset({"safety_plan", "plan_version", "plan_action"})
 
 
 def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushResponse:
@@ -136,7 +138,7 @@ def _apply(hub: Hub, session: Session, who: Principal, m: p.Mutation) -> p.Mutat
         row = HubRecord(kind=m.kind, id=m.record_id, seq=seq, content={})
         session.add(row)
         row.young_person_id = _case_of(m)
-        row.team_id = who.team_id if m.kind == "context" else None
+        row.team_id = who.team_id if _team_owned(m) else None
         if m.kind == "young_person":
             session.add(
                 Allocation(
@@ -166,6 +168,8 @@ def _out_of_scope(
         if row is not None and row.team_id != who.team_id:
             return NOT_YOURS
         return None
+    if m.kind in PLAN_KINDS and m.young_person_id is None and m.context_id is not None:
+        return _out_of_team(session, who, m, row)
     young_person_id = _case_of(m)
     if young_person_id is None:
         return "This record does not say whose case it belongs to."
@@ -179,6 +183,28 @@ def _out_of_scope(
     if not Hub._reaches(who, allocation):
         return "This young person is not on your caseload."
     return None
+
+
+def _out_of_team(
+    session: Session, who: Principal, m: p.Mutation, row: HubRecord | None
+) -> str | None:
+    """Why this device may not write a record of a contextual plan: it belongs to the team
+    whose context the plan is for (None when the device's user is in that team)."""
+    context = session.get(HubRecord, ("context", m.context_id))
+    if context is None or context.deleted:
+        return "The context this plan is for is not on the hub; sync the context first."
+    if who.team_id is None or context.team_id != who.team_id:
+        return NOT_YOURS
+    if row is not None and (row.young_person_id is not None or row.team_id != who.team_id):
+        return NOT_YOURS
+    return None
+
+
+def _team_owned(m: p.Mutation) -> bool:
+    """A context, or a record of a contextual plan: it belongs to a team, not to a case."""
+    return m.kind == "context" or (
+        m.kind in PLAN_KINDS and m.young_person_id is None and m.context_id is not None
+    )
 
 
 def _case_of(m: p.Mutation) -> str | None:
@@ -218,7 +244,9 @@ def _in_scope(who: Principal) -> ColumnElement[bool]:
         and_(HubRecord.kind != "context", HubRecord.young_person_id.in_(_reachable(who)))
     ]
     if who.role is not Role.ADMIN and who.team_id is not None:
-        scope.append(and_(HubRecord.kind == "context", HubRecord.team_id == who.team_id))
+        # Contexts and contextual plans: they belong to a team, not to one case.
+        team_owned = and_(HubRecord.young_person_id.is_(None), HubRecord.team_id.is_not(None))
+        scope.append(and_(team_owned, HubRecord.team_id == who.team_id))
     return or_(*scope)
 
 

@@ -31,7 +31,7 @@ from hubdesk.models.base import FROM_HUB
 from hubdesk.services import definitions
 from hubdesk.services.base import ServiceBase
 from hubdesk.services.sync_index import reindex
-from hubdesk.store.outbox import content_of, queue, write_content, young_person_of
+from hubdesk.store.outbox import content_of, context_of, queue, write_content, young_person_of
 from hubdesk.sync import protocol as p
 from hubdesk.sync.merge import three_way
 
@@ -41,6 +41,8 @@ RESTORED_KEY = "hub.restored"
 #: Kinds where any change on both sides is shown as a conflict, even when the fields merge:
 #: a plan is the young person's words, and two half-plans spliced together may not read true.
 ALWAYS_SHOWN = frozenset({"plan_version"})
+#: A plan's records: for a young person's case, or (a contextual plan) for a context.
+PLAN_KINDS = frozenset({"safety_plan", "plan_version", "plan_action"})
 #: Kinds written once and never changed (see the hub's ``APPEND_ONLY``).
 APPEND_ONLY = frozenset({"contact_note", "addendum"})
 
@@ -147,7 +149,7 @@ class SyncService(ServiceBase):
                 if row.sent_at is None:
                     row.sent_at = now
                     row.base_seq = None if row.op == "create" else self._server_seq(session, row)
-            return [_mutation(row) for row in rows]
+            return [_mutation(row, _context_of(session, row)) for row in rows]
 
     @staticmethod
     def _server_seq(session: Session, row: OutboxEntry) -> int | None:
@@ -369,7 +371,7 @@ class SyncService(ServiceBase):
             rows = [
                 (r.id, r.server_seq or 0, r.deleted_at is not None)
                 for r in session.scalars(select(cls).where(cls.server_seq.is_not(None)))
-                if kind == "context" or _case_of(session, r) in young_people
+                if _shared_with_me(session, kind, r, young_people)
             ]
         return p.KindSummary(count=len(rows), digest=p.scope_digest(rows))
 
@@ -394,7 +396,7 @@ class SyncService(ServiceBase):
             session.info[FROM_HUB] = True
             now = self.clock()
             for record in session.scalars(select(cls).where(cls.server_seq.is_not(None))):
-                if kind != "context" and _case_of(session, record) not in young_people:
+                if not _shared_with_me(session, kind, record, young_people):
                     continue
                 if _waiting(session, kind, record.id):
                     continue
@@ -437,8 +439,7 @@ class SyncService(ServiceBase):
                 for record in session.scalars(
                     select(cls).where(cls.server_seq.is_not(None), cls.deleted_at.is_(None))
                 )
-                if record.id not in on_hub
-                and (kind == "context" or _case_of(session, record) in young_people)
+                if record.id not in on_hub and _shared_with_me(session, kind, record, young_people)
             )
 
     def hub_restored(self) -> bool:
@@ -468,7 +469,21 @@ class SyncService(ServiceBase):
             _set_meta(session, RESTORED_KEY, "0")
 
 
-def _mutation(row: OutboxEntry) -> p.Mutation:
+def _shared_with_me(session: Session, kind: str, record: Record, young_people: set[str]) -> bool:
+    """Whether the hub counts this record in this device's scope: a record of a case it
+    reaches, or one that belongs to the team (a context, a contextual plan)."""
+    case = _case_of(session, record)
+    return case in young_people if case is not None else True
+
+
+def _context_of(session: Session, row: OutboxEntry) -> str | None:
+    if row.young_person_id is not None or row.kind not in PLAN_KINDS:
+        return None
+    record = session.get(RECORD_KINDS[row.kind], row.record_id)
+    return context_of(session.connection(), record) if record is not None else None
+
+
+def _mutation(row: OutboxEntry, context_id: str | None = None) -> p.Mutation:
     return p.Mutation(
         mutation_id=uuid.UUID(row.mutation_id),
         kind=row.kind,
@@ -478,6 +493,7 @@ def _mutation(row: OutboxEntry) -> p.Mutation:
         young_person_id=row.young_person_id
         if row.kind not in ("young_person", "context")
         else None,
+        context_id=context_id,
         content=row.content,
     )
 

@@ -68,6 +68,22 @@ def write_content(record: Record, content: dict[str, Any]) -> None:
         setattr(record, key, value)
 
 
+def context_of(conn: Connection, record: Record) -> str | None:
+    """The context a contextual safety plan (or its version or action) is for; else None."""
+    plan_id: str | None = None
+    if isinstance(record, SafetyPlan):
+        return record.context_id
+    if isinstance(record, PlanVersion):
+        plan_id = record.plan_id
+    elif isinstance(record, PlanAction):
+        plan_id = conn.scalar(
+            select(PlanVersion.plan_id).where(PlanVersion.id == record.plan_version_id)
+        )
+    if plan_id is None:
+        return None
+    return conn.scalar(select(SafetyPlan.context_id).where(SafetyPlan.id == plan_id))
+
+
 def young_person_of(conn: Connection, record: Record) -> str | None:
     """Whose case a record belongs to (a young person's own id; None for a context)."""
     if isinstance(record, YoungPerson):

@@ -227,6 +227,9 @@ class Mutation(Wire):
     base_seq: int | None = Field(default=None, ge=1)
     #: Whose case the record belongs to (None for a young person or a context).
     young_person_id: RecordId | None = None
+    #: For a contextual safety plan, its versions and actions: the context whose plan it is.
+    #: Such a record belongs to the context's team, like the context itself.
+    context_id: RecordId | None = None
     content: Content = Field(default_factory=dict)
 
 
