@@ -13,10 +13,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from hubdesk import cli
-from hubdesk.models import YoungPerson
+from hubdesk.models import SyncBase, YoungPerson
 from hubdesk.server.hub import Hub
 from hubdesk.server.tables import AppliedMutation, HubRecord
 from hubdesk.sync import protocol as p
@@ -187,6 +187,9 @@ def test_a_refused_change_is_kept_with_the_hubs_reason(
     assert (refused.kind, refused.record_id) == ("young_person", person)
     assert refused.reason == "This young person is not on your caseload."
     assert amy.s.sync.pending_count() == 0
+    # The case has moved, but it holds a change the hub did not take: it stays, and says so.
+    assert (report.cases_moved, report.cases_kept) == (0, 1)
+    assert person in amy.records("young_person")
 
 
 def test_a_revoked_laptop_is_told_and_its_vault_is_wiped(
@@ -223,3 +226,37 @@ def test_hubdesk_sync_prints_what_moved(
     assert out[1].startswith("Received: ")
     assert cli.main(["sync", "--vault", str(folder), "--server", "http://127.0.0.1:1"]) == 2
     assert "is enrolled with http://127.0.0.1:" in capsys.readouterr().err
+
+
+def test_a_case_moved_to_another_worker_leaves_this_laptop(
+    laptops: dict[str, Device], hub: Hub, served: Served, tmp_path: Path
+) -> None:
+    amy = laptops["north-amy"]
+    person = amy.s.cases.add(given_name="Harley", family_name="Dunn")
+    note = amy.s.notes.add(
+        person,
+        kind="home_visit",
+        occurred_at=amy.s.notes.clock() - timedelta(hours=2),
+        narrative="Spoke about the weekend",
+    )
+    amy.s.notes.finalise(note)
+    stays = amy.s.cases.add(given_name="Ellis", family_name="Shaw")
+    amy.sync()
+    hub.allocate(person, "north-ben", None)
+
+    report = amy.sync()
+    assert (report.cases_moved, report.cases_kept) == (1, 0)
+    assert set(amy.records("young_person")) == {stays}
+    assert amy.records("contact_note") == {}
+    assert amy.s.search.search("weekend") == []
+    with amy.vault.read() as session:  # the hub's last copies of the case went with it
+        kept = set(session.scalars(select(SyncBase.record_id)))
+    assert kept.isdisjoint({person, note})
+    assert stays in kept
+    ben = new_device(tmp_path / "north-ben", served.base, "north-ben")
+    try:
+        ben.sync()
+        assert set(ben.records("young_person")) == {person}
+        assert set(ben.records("contact_note")) == {note}
+    finally:
+        ben.close()

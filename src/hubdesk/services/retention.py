@@ -16,7 +16,15 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from hubdesk.errors import DomainError
-from hubdesk.models import RECORD_KINDS, AuditEvent, OutboxEntry, VaultMeta, YoungPerson
+from hubdesk.models import (
+    RECORD_KINDS,
+    AuditEvent,
+    OutboxEntry,
+    SyncBase,
+    SyncConflict,
+    VaultMeta,
+    YoungPerson,
+)
 from hubdesk.models.enums import CaseStatus
 from hubdesk.services.base import ServiceBase, required_text
 from hubdesk.services.drafts import DRAFT_KINDS
@@ -51,7 +59,7 @@ class RetentionService(ServiceBase):
                 )
             if person.status is not CaseStatus.CLOSED:
                 raise DomainError("Only a closed case can be erased; close the case first.")
-            erased = _erase(session, young_person_id)
+            erased = erase_case(session, young_person_id)
             # The event keeps the erased young person's id and the rule, never their content.
             self.audit(
                 session,
@@ -79,7 +87,10 @@ class RetentionService(ServiceBase):
         )
 
 
-def _erase(session: Session, pid: str) -> int:
+def erase_case(session: Session, pid: str) -> int:
+    """Remove every record of one young person's case from the vault, with what refers to
+    their content (search entries, drafts, queued changes, sync bases and conflicts, typed
+    audit reasons); how many records went. The caller commits."""
     owned = owned_records(session, pid)
     ids = {kind: [r.id for r in owned[kind]] for kind in OWNED_KINDS}
     for kind in INDEXED_KINDS:
@@ -102,6 +113,9 @@ def _erase(session: Session, pid: str) -> int:
     )
     # Queued changes hold the records' content: they go too, sent or not.
     session.execute(delete(OutboxEntry).where(OutboxEntry.record_id.in_(everything)))
+    # So do the hub's last copies and any conflicts kept about them.
+    session.execute(delete(SyncBase).where(SyncBase.record_id.in_(everything)))
+    session.execute(delete(SyncConflict).where(SyncConflict.record_id.in_(everything)))
     session.expunge_all()
     erased = 0
     for kind in OWNED_KINDS:

@@ -26,10 +26,20 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from hubdesk.forms.loader import parse_definition
-from hubdesk.models import RECORD_KINDS, OutboxEntry, Record, SyncBase, SyncConflict, VaultMeta
+from hubdesk.models import (
+    RECORD_KINDS,
+    OutboxEntry,
+    Record,
+    SyncBase,
+    SyncConflict,
+    VaultMeta,
+    YoungPerson,
+)
 from hubdesk.models.base import FROM_HUB
 from hubdesk.services import definitions
 from hubdesk.services.base import ServiceBase
+from hubdesk.services.ownership import owned_records
+from hubdesk.services.retention import erase_case
 from hubdesk.services.sync_index import reindex
 from hubdesk.store.outbox import content_of, context_of, queue, write_content, young_person_of
 from hubdesk.sync import protocol as p
@@ -441,6 +451,42 @@ class SyncService(ServiceBase):
                 )
                 if record.id not in on_hub and _shared_with_me(session, kind, record, young_people)
             )
+
+    def cases_moved_away(self, young_people: set[str]) -> dict[str, int]:
+        """Cases on this laptop that the hub has but no longer shares with this device (moved
+        to another worker or team): young person id → how many records the case holds."""
+        with self.read() as session:
+            gone = session.scalars(
+                select(YoungPerson.id).where(
+                    YoungPerson.server_seq.is_not(None), YoungPerson.id.not_in(young_people)
+                )
+            ).all()
+            return {
+                pid: sum(len(records) for records in owned_records(session, pid).values())
+                for pid in gone
+            }
+
+    def drop_cases(self, young_person_ids: list[str]) -> tuple[int, int]:
+        """Remove cases this device no longer holds, unless a change made here has not
+        reached the hub (it is kept, with the hub's refusal shown, for someone to act on);
+        (cases removed, cases kept)."""
+        dropped = kept = 0
+        with self.write() as session:
+            session.info[FROM_HUB] = True
+            for pid in young_person_ids:
+                ids = [r.id for rs in owned_records(session, pid).values() for r in rs]
+                waiting = session.scalar(
+                    select(func.count())
+                    .select_from(OutboxEntry)
+                    .where(OutboxEntry.record_id.in_(ids))
+                )
+                if waiting:
+                    kept += 1
+                    continue
+                erase_case(session, pid)
+                self.audit(session, "case-moved-away", None, kind="young_person", record_id=pid)
+                dropped += 1
+        return dropped, kept
 
     def hub_restored(self) -> bool:
         """True from a new epoch until a check has settled every kind with the hub (kept in

@@ -81,6 +81,10 @@ class SyncReport:
     #: Records removed here because the hub no longer has them (a removal it has forgotten).
     removed: int = 0
     new_epoch: bool = False
+    #: Cases no longer shared with this device (moved to another worker): removed here, or
+    #: kept because a change made here has not reached the hub.
+    cases_moved: int = 0
+    cases_kept: int = 0
     #: The hub no longer kept the removals since this laptop's cursor: all was read again.
     read_again: bool = False
     #: Kinds still differing from the hub after the resync (should be empty).
@@ -98,6 +102,13 @@ class SyncReport:
         ]
         if self.new_epoch:
             out.append("The hub was restored from a backup: everything was checked again.")
+        if self.cases_moved:
+            out.append(f"{self.cases_moved} cases moved to someone else were removed here.")
+        if self.cases_kept:
+            out.append(
+                f"{self.cases_kept} cases moved to someone else are kept here: they hold "
+                "changes the hub has not taken. Ask your team lead who should have them."
+            )
         if self.read_again:
             out.append("This laptop had been away a long time: everything was read again.")
         if self.resynced:
@@ -209,6 +220,10 @@ class SyncEngine:
             report.requeued += queued
             report.removed += removed
             report.resynced.append(kind)
+        moved = self.store.cases_moved_away(scope)
+        if moved:
+            self._fail_safe(absent + sum(moved.values()), held)
+            report.cases_moved, report.cases_kept = self.store.drop_cases(sorted(moved))
         if differing:
             self._push(report)
             again = self._retrying(self.hub.summary)
