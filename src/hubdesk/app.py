@@ -1,5 +1,5 @@
 """QApplication bootstrap: the unlock screen (or, on first run, the create-vault screen), then
-the main window on the unlocked vault.
+the main window on the unlocked vault, syncing with the hub in the background.
 
 Only what the unlock screen needs is imported before it shows; the vault, services and the
 main window load once the passphrase is accepted.
@@ -19,7 +19,7 @@ from hubdesk import logs
 from hubdesk.errors import HubDeskError
 from hubdesk.settings import Settings
 from hubdesk.store.secrets_util import wipe
-from hubdesk.views.qt import QApplication, QByteArray, QWidget
+from hubdesk.views.qt import QApplication, QByteArray, QMessageBox, QWidget
 from hubdesk.views.unlock import UnlockScreen
 
 if TYPE_CHECKING:
@@ -77,6 +77,8 @@ class Desktop:
         self.vault: Vault | None = None
         self.window: MainWindow | None = None
         self.saved_view: ViewState | None = None
+        #: Shown when the hub revoked this laptop, until the person has read it.
+        self.notice: QMessageBox | None = None
         self.tasks = Tasks()
         self.unlock = UnlockScreen(f"Vault folder: {vault_dir}")
         self.unlock.passphrase_entered.connect(self._unlock_in_background)
@@ -162,6 +164,7 @@ class Desktop:
         deps = Deps(Services(self.vault), self.tasks, self.settings)
         window = MainWindow(deps, self.vault.practitioner)
         window.lock_requested.connect(self.lock)
+        window.sync.revoked.connect(self.revoked)
         window.settings_requested.connect(self.edit_settings)
         window.closing.connect(self._remember_geometry)
         if self.settings.window_geometry:
@@ -177,6 +180,7 @@ class Desktop:
             # The vault keeps every tool version it has seen, so its screenings outlive
             # HubDesk updates that stop shipping a version.
             self.tasks.write(deps.services.definitions.remember_shipped, _ignore, self._not_kept)
+            window.sync.start()
 
     def _not_kept(self, error: BaseException) -> None:
         from hubdesk.views.widgets import problem_words
@@ -221,6 +225,7 @@ class Desktop:
         self.idle.stop()
         window = self.window
         if window is not None:
+            window.sync.stop()  # never waits for the hub: see views/sync_run.py
             window.close_dialogs()  # their typed text is kept as drafts first
             window.clear_copied()  # case text copied from HubDesk stays no longer than this
             window.flush()
@@ -237,11 +242,56 @@ class Desktop:
         self.close_vault()
 
     def close_vault(self) -> None:
-        """Close the vault once every queued write has finished (a write holds the key)."""
+        """Close the vault once every queued write has finished (a write holds the key) and a
+        sync in progress has let go of it."""
+        if self.window is not None:
+            self.window.sync.stop()
         self.tasks.wait_idle(-1)
         if self.vault is not None:
             self.vault.close()
             self.vault = None
+
+    def revoked(self) -> None:
+        """The hub withdrew this laptop's access: close the window and the vault, wipe the
+        vault, say so, then return to the start screen.
+
+        The wipe comes before the person has read the message, not after: a message left
+        open must not keep a revoked vault open behind it (and the words say it has been
+        wiped). The wipe runs here on the UI thread: there is nothing left to type into, and
+        the start screen must not open on a half-wiped folder.
+        """
+        from hubdesk.commands.hub import REVOKED_WORDS
+        from hubdesk.store.wipe import wipe_vault
+
+        self.idle.stop()
+        window = self.window
+        if window is not None:
+            window.sync.stop()
+            window.close_dialogs()
+        self.notice = QMessageBox(
+            QMessageBox.Icon.Warning, "This laptop's access was withdrawn", REVOKED_WORDS
+        )
+        self.notice.finished.connect(self._revocation_read)
+        self.notice.open()  # before the window closes, so the app never has no window
+        if window is not None:
+            window.close()
+            window.deleteLater()
+            self.window = None
+        self.saved_view = None
+        self.close_vault()
+        try:
+            wipe_vault(self.vault_dir)
+        except OSError as exc:
+            logging.getLogger(__name__).error("Vault not wiped: %s", type(exc).__name__)
+            self.notice.setText(
+                "The hub says this laptop's access was withdrawn (the device was revoked), "
+                f"but HubDesk could not remove every file of the vault in {self.vault_dir}. "
+                "Delete that folder, and ask your hub's IT team to check this laptop."
+            )
+
+    def _revocation_read(self) -> None:
+        self.notice = None
+        self.start()
 
 
 def _problem_words(exc: BaseException, doing: str) -> str:
@@ -371,7 +421,7 @@ class _Shots:
 
 def _render_main(shots: _Shots, window: MainWindow) -> None:
     """The caseload, then one young person's case tab by tab (the case with the most to show:
-    a plan with several versions, contexts, notes)."""
+    a plan with several versions, contexts, notes), then sync's screens on that case."""
     from hubdesk.views.contexts_tab import ContextsTab
     from hubdesk.views.history_tabs import MissingTab, TimelineTab
     from hubdesk.views.notes_tab import NotesTab
@@ -416,6 +466,10 @@ def _render_main(shots: _Shots, window: MainWindow) -> None:
     if plan_tab.compare_dialog is not None:
         shots.grab(plan_tab.compare_dialog, "plan-comparison", (1000, 640))
         plan_tab.compare_dialog.close()
+    from hubdesk.views.sync_smoke import render_sync
+
+    view.tabs.setCurrentIndex(0)
+    render_sync(shots.grab, window)
     font = shots.app.font()
     large = QFont(font)
     large.setPointSizeF(font.pointSizeF() * 2)

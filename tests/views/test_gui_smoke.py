@@ -46,6 +46,11 @@ def test_gui_smoke_on_a_temporary_demo_vault(
             "case-overview-200-percent-text",
             "unlock-after-lock",
             "create-vault",
+            "sync-status",
+            "case-with-conflicts",
+            "conflict-plan",
+            "conflict-removal",
+            "connect-to-hub",
         )
     )
     for path in out.iterdir():

@@ -18,14 +18,18 @@ from hubdesk.views.case_tab import CaseTab, Deps, ViewState
 from hubdesk.views.overview_tab import age_on, due_words
 from hubdesk.views.qt import (
     QAction,
+    QHBoxLayout,
     QKeySequence,
     QLabel,
+    QPushButton,
     QStackedWidget,
+    Qt,
     QTabWidget,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from hubdesk.views.sync_status import ATTENTION
 from hubdesk.views.widgets import named
 
 
@@ -34,6 +38,8 @@ class CaseView(QWidget):
     status = Signal(str)
     #: Something changed that the caseload shows (level, flags, a new plan …).
     case_changed = Signal(str)
+    #: The conflict badge was chosen: open the conflicts of this young person.
+    conflicts_requested = Signal(str)
 
     def __init__(self, deps: Deps, tab_types: Sequence[type[CaseTab]]) -> None:
         super().__init__()
@@ -42,6 +48,15 @@ class CaseView(QWidget):
         self._stale: set[int] = set()
         self.heading = named(QLabel(""), "Young person")
         self.heading.setWordWrap(True)
+        self.conflict_badge = named(
+            QPushButton(""),
+            "Sync conflicts in this case",
+            "Records in this case were changed here and on the hub at the same time: "
+            "choose which version to keep",
+        )
+        self.conflict_badge.setStyleSheet(ATTENTION)
+        self.conflict_badge.setVisible(False)
+        self.conflict_badge.clicked.connect(self._conflicts_chosen)
         self.tabs = named(QTabWidget(), "Case sections")
         named(self.tabs.tabBar(), "Case sections", "Ctrl+1 to Ctrl+7 go straight to a section")
         self.tab_list: list[CaseTab] = []
@@ -63,7 +78,10 @@ class CaseView(QWidget):
         case_page = QWidget()
         page = QVBoxLayout(case_page)
         page.setContentsMargins(0, 0, 0, 0)
-        page.addWidget(self.heading)
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.conflict_badge, 0, Qt.AlignmentFlag.AlignTop)
+        page.addLayout(top)
         page.addWidget(self.tabs, 1)
         self.pages = QStackedWidget()
         self.pages.addWidget(empty)
@@ -121,9 +139,24 @@ class CaseView(QWidget):
             return
         self._show(case, keep)
 
+    def show_conflicts(self) -> None:
+        """The badge: how many sync conflicts wait in this young person's case (hidden at 0)."""
+        count = 0
+        if self.case is not None:
+            count = self.deps.services.conflicts.count_open(self.case.young_person.id)
+        text = f"{count} sync {'conflict' if count == 1 else 'conflicts'} to choose"
+        self.conflict_badge.setText(text)
+        self.conflict_badge.setAccessibleName(text)
+        self.conflict_badge.setVisible(count > 0)
+
+    def _conflicts_chosen(self) -> None:
+        if self.case is not None:
+            self.conflicts_requested.emit(self.case.young_person.id)
+
     def _show(self, case: CaseFile, keep: CaseTab | None) -> None:
         self.case = case
         self.heading.setText(self._heading_html(case))
+        self.show_conflicts()
         self._stale = {i for i, tab in enumerate(self.tab_list) if tab is not keep}
         self.pages.setCurrentIndex(1)
         self._fill_if_stale(self.tabs.currentIndex())

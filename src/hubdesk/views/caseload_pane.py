@@ -391,6 +391,12 @@ class CaseloadPane(QWidget):
         else:
             self._search_timer.stop()
 
+    def hideEvent(self, event: Any) -> None:
+        """A pane going away (the window closing at a lock) searches no more: a search
+        timed to run after the last key would otherwise reach a closed vault."""
+        self._search_timer.stop()
+        super().hideEvent(event)
+
     def _search_notes(self) -> None:
         """Young people whose notes or plans hold the typed words. Odd text (quotes, stars,
         "AND (") cannot reach FTS5 as syntax: store.search quotes every word; a refusal from

@@ -1,5 +1,6 @@
 """The main window: the caseload on the left, the chosen young person's case on the right,
-and a status bar for who is signed in, what was last saved and the hub connection."""
+and a status bar for who is signed in, what was last saved and the hub connection (sync is
+wired in by ``views/sync_controls.py``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from hubdesk.views.qt import (
     Signal,
 )
 from hubdesk.views.screenings_tab import ScreeningsTab
+from hubdesk.views.sync_controls import SyncControls
 from hubdesk.views.widgets import named
 
 if TYPE_CHECKING:
@@ -81,7 +83,9 @@ class MainWindow(QMainWindow):
         self.copied = ""
         QApplication.clipboard().dataChanged.connect(self._copied)
         self.saved = QLabel("")
-        self.hub = named(QLabel("Hub: not connected — everything is kept on this laptop"), "Hub")
+        #: Sync with the hub: the Hub menu, the worker and the status bar's corner.
+        self.sync = SyncControls(self, deps)
+        self.hub = self.sync.status
         self.statusBar().addWidget(QLabel(f"Signed in as {practitioner}"))
         self.statusBar().addWidget(self.saved, 1)
         self.statusBar().addPermanentWidget(self.hub)

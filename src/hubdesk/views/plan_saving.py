@@ -176,6 +176,7 @@ def write_for(
                 review_date=now.review,
                 clear_review_date=now.clear_review,
                 actions=actions,
+                based_on=before.content if before is not None else None,
             )
         if kept_changed:
             drafts.save(key, now.kept)  # empty: nothing left to keep, the draft goes

@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
 )
+from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -113,6 +114,7 @@ __all__ = [
     "QMainWindow",
     "QMessageBox",
     "QModelIndex",
+    "QNetworkInformation",
     "QObject",
     "QPalette",
     "QPersistentModelIndex",

@@ -4,6 +4,10 @@
 happen one at a time and in order; ``Tasks.network(...)`` runs on a separate small pool, so a
 slow hub never holds up a save. ``on_done``/``on_error`` are called back on the UI thread
 through a queued signal. The UI thread never waits on I/O.
+
+Saving before a lock or a move waits for the writes only (:meth:`Tasks.wait_idle`), never for
+the network: work on the network pool that touches the vault must be stoppable on its own
+(the sync's ``SyncRun.stop``), so a slow hub can never hold a save, a lock or a keystroke.
 """
 
 from __future__ import annotations
@@ -57,8 +61,12 @@ class Tasks(QObject):
         self._net.start(_Job(fn, self._relay, on_done, on_error))
 
     def wait_idle(self, msecs: int = 10_000) -> bool:
-        """Block until queued work is done (closing the window, locking the vault)."""
-        return bool(self._writes.waitForDone(msecs) and self._net.waitForDone(msecs))
+        """Block until queued writes are done (closing the window, locking the vault)."""
+        return bool(self._writes.waitForDone(msecs))
+
+    def wait_network(self, msecs: int = 10_000) -> bool:
+        """Block until network work is done (tests, and nothing on the UI thread's path)."""
+        return bool(self._net.waitForDone(msecs))
 
     @staticmethod
     def _deliver(callback: Callable[[Any], None], value: Any, error: BaseException | None) -> None:
