@@ -8,10 +8,13 @@ so the resolution reaches every device. Nothing is overwritten without a choice.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from hubdesk.errors import DomainError, NotFoundError
 from hubdesk.models import RECORD_KINDS, SyncConflict
@@ -53,6 +56,40 @@ class ConflictView:
     def is_removal(self) -> bool:
         """One side removed the record and the other changed it."""
         return self.mine_deleted or self.theirs_deleted
+
+
+def keep_conflict(
+    session: Session,
+    *,
+    kind: str,
+    record_id: str,
+    young_person_id: str | None,
+    at: datetime,
+    base: dict[str, Any] | None,
+    mine: dict[str, Any],
+    theirs: dict[str, Any],
+    fields: list[str],
+    reason: str,
+    mine_deleted: bool = False,
+    theirs_deleted: bool = False,
+) -> None:
+    """Keep both sides of a record until a person chooses (the caller audits it)."""
+    session.add(
+        SyncConflict(
+            id=str(uuid.uuid4()),
+            kind=kind,
+            record_id=record_id,
+            young_person_id=young_person_id,
+            found_at=at,
+            base=base,
+            mine=mine,
+            theirs=theirs,
+            mine_deleted=mine_deleted,
+            theirs_deleted=theirs_deleted,
+            fields=fields,
+            reason=reason,
+        )
+    )
 
 
 def field_label(path: str) -> str:

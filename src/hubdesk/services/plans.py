@@ -25,8 +25,11 @@ from hubdesk.errors import DomainError, NotFoundError
 from hubdesk.models import Context, PlanAction, PlanVersion, SafetyPlan, YoungPerson
 from hubdesk.models.plans import PlanSubject, PlanVersionStatus
 from hubdesk.services.base import ServiceBase, optional_text, required_text
+from hubdesk.services.conflicts import keep_conflict
 from hubdesk.services.plan_content import parse_content
 from hubdesk.store import search
+from hubdesk.store.outbox import content_of
+from hubdesk.sync.merge import three_way
 
 #: Versions that are, or may become, the plan in force; one becoming active supersedes the rest.
 LIVE = frozenset(
@@ -162,10 +165,15 @@ class PlanService(ServiceBase):
         review_date: date | None = None,
         clear_review_date: bool = False,
         actions: list[ActionInput] | None = None,
+        based_on: dict[str, Any] | None = None,
     ) -> str:
         """Save changes to the plan's draft (starting one if needed); returns the version id.
 
         ``None`` leaves a part as it is; ``clear_review_date`` removes the review date.
+        ``based_on`` is the content the editor started from: when the draft has changed since
+        (a sync brought the hub's change while it was open), the two are merged section by
+        section instead of the editor's copy overwriting the hub's, and a section both
+        changed is kept as a conflict (the hub's words stand until the practitioner chooses).
         """
         parsed = parse_content(content) if content is not None else None
         if clear_review_date and review_date is not None:
@@ -176,7 +184,7 @@ class PlanService(ServiceBase):
             plan = self.get(session, SafetyPlan, plan_id)
             draft = self._draft(session, plan)
             if parsed is not None:
-                draft.content = parsed.model_dump()
+                draft.content = self._merged(session, plan, draft, parsed.model_dump(), based_on)
             if review_date is not None or clear_review_date:
                 draft.review_date = review_date
             if actions is not None:
@@ -199,6 +207,39 @@ class PlanService(ServiceBase):
             index_plan(session, plan, draft)
             self.audit(session, "update", draft)
             return draft.id
+
+    def _merged(
+        self,
+        session: Session,
+        plan: SafetyPlan,
+        draft: PlanVersion,
+        typed: dict[str, Any],
+        based_on: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        if based_on is None:
+            return typed
+        # Both in the stored shape (a new draft holds {}; the editor sends every section).
+        current = parse_content(draft.content or {}).model_dump()
+        base = parse_content(based_on).model_dump()
+        if current == base:
+            return typed
+        merge = three_way({"content": base}, {"content": typed}, {"content": current})
+        if merge.contested:
+            record = content_of(draft)
+            keep_conflict(
+                session,
+                kind="plan_version",
+                record_id=draft.id,
+                young_person_id=plan.young_person_id,
+                at=self.clock(),
+                base={**record, "content": base},
+                mine={**record, "content": typed},
+                theirs=record,
+                fields=list(merge.contested),
+                reason="This plan was changed on the hub while it was open here.",
+            )
+            self.audit(session, "sync-conflict", draft)
+        return dict(merge.content.get("content", {}))
 
     def plan(self, plan_id: str) -> SafetyPlan:
         """One plan with its versions (oldest first) and their actions, read in one go."""
