@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from hubdesk import __version__, logs
-from hubdesk.commands import casework, demo, forms, hub, records, smoke, vault
+from hubdesk.commands import attachments, casework, demo, forms, hub, records, smoke, vault
 from hubdesk.commands.common import EXIT_PROBLEM, UsageError, vault_dir
 from hubdesk.errors import HubDeskError
 
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parsers(sub, add)
     casework.add_parsers(sub, add)
     records.add_parsers(sub, add)
+    attachments.add_parsers(sub, add)
     forms.add_parsers(sub, add)
     smoke.add_parsers(sub, add)
     hub.add_parsers(sub, add)

@@ -69,6 +69,7 @@ def one_of_everything(services: Services, fake: Faker) -> str:
         why="Safe travel",
         lawful_basis="Public task; safeguarding of children",
     )
+    services.attachments.add(pid, b"\x89PNG\r\n\x1a\n drawn", "image/png", "signature", "s.png")
     return pid
 
 

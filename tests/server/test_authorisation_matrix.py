@@ -1,25 +1,35 @@
-"""Every authenticated endpoint (sync and screening tools included) × every role × a record in
-scope and one out of scope × a revoked device, each with the status the hub must answer. Out
-of scope answers 404, exactly as if the record were absent; a hub admin manages people and
-devices but reads no case content; a revoked device gets 401 everywhere. The sync pull (of
-one kind too) and summary answer every role with that role's own scope only. Successful case
-reads are audited with who and which device."""
+"""Every authenticated endpoint (sync, screening tools and attached files included) × every role
+× a record in scope and one out of scope × a revoked device, each with the status the hub must
+answer. Out of scope answers 404, exactly as if the record were absent; a hub admin manages
+people and devices but reads no case content; a revoked device gets 401 everywhere. Any active
+device may send a file, but reads one only through an attachment in its scope: sending the
+whole of another case's file (which shows the sender holds it) still reads nothing. The sync
+pull (of one kind too) and summary answer every role with that role's own scope only.
+Successful case reads are audited with who and which device."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
+from hubdesk.server import blobs
 from hubdesk.server.hub import Hub, Principal
 from hubdesk.server.tables import HubAuditEvent, Role
+from hubdesk.sync import protocol as p
 from tests.server.conftest import Org, Served, put
 
 AMY_CASE, BEN_CASE, CAI_CASE = (str(uuid.UUID(int=n)) for n in (1, 2, 3))
 NORTH_PLACE, SOUTH_PLACE = str(uuid.UUID(int=11)), str(uuid.UUID(int=12))
 ROLES = ("practitioner", "team-lead", "admin", "revoked")
+#: One small file attached to each case (one part each), by its digest.
+FILES = {case: b"\x89PNG\r\n\x1a\n" + case.encode() * 3 for case in (AMY_CASE, BEN_CASE, CAI_CASE)}
+DIGESTS = {case: hashlib.sha256(data).hexdigest() for case, data in FILES.items()}
+BY_DIGEST = {DIGESTS[case]: data for case, data in FILES.items()}
+DECLARED = {"size": len(FILES[AMY_CASE]), "media_type": "image/png"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,7 @@ class Cell:
 def matrix(spare_device: str) -> list[Cell]:
     everyone = {"practitioner": (200, 200), "team-lead": (200, 200), "admin": (200, 200)}
     admin_only = {"practitioner": (403, 403), "team-lead": (403, 403), "admin": (200, 200)}
+    case_reads = {"practitioner": (200, 404), "team-lead": (200, 404), "admin": (404, 404)}
     everyone_but_unknown = {
         "practitioner": (200, 404),
         "team-lead": (200, 404),
@@ -76,6 +87,11 @@ def matrix(spare_device: str) -> list[Cell]:
                 "admin": ("200 rejected", "200 rejected"),
             },
         ),
+        Cell("PUT", "/api/v1/blobs/{}", everyone, body_in=DECLARED, body_out=DECLARED),
+        Cell("PUT", "/api/v1/blobs/{}/chunks/0", everyone),  # the file's one part, as octets
+        Cell("POST", "/api/v1/blobs/{}/complete", everyone),
+        Cell("GET", "/api/v1/blobs/{}", case_reads),
+        Cell("GET", "/api/v1/blobs/{}/chunks/0", case_reads),
         Cell("GET", "/api/v1/admin/users", admin_only),
         Cell("GET", "/api/v1/admin/devices", admin_only),
         Cell(
@@ -97,6 +113,8 @@ def targets(cell: Cell, role: str) -> tuple[str, str]:
         return "exploitation/1", "exploitation/9"
     if "allocation" in cell.path:
         return BEN_CASE, CAI_CASE
+    if "/blobs/" in cell.path:
+        return DIGESTS[BEN_CASE if role == "team-lead" else AMY_CASE], DIGESTS[CAI_CASE]
     return (BEN_CASE if role == "team-lead" else AMY_CASE), CAI_CASE
 
 
@@ -142,10 +160,26 @@ def world(served: Served, hub: Hub) -> tuple[dict[str, str], str, dict[str, Prin
             {"narrative": "Visit."},
             young_person_id=case,
         )
+    for case, username in (
+        (AMY_CASE, "north-amy"),
+        (BEN_CASE, "north-ben"),
+        (CAI_CASE, "south-cai"),
+    ):
+        attach_file(hub, people[username], case)
     put(hub, people["north-amy"], "context", NORTH_PLACE, {"name": "Park"})  # North's
     put(hub, people["south-cai"], "context", SOUTH_PLACE, {"name": "Yard"})  # South's
     hub.publish_shipped_definitions()
     return tokens, spare, people
+
+
+def attach_file(hub: Hub, who: Principal, case: str) -> None:
+    """Send the case's file to the hub and attach it to the case."""
+    data, digest = FILES[case], DIGESTS[case]
+    blobs.declare(hub, who, digest, p.BlobDeclaration.model_validate(DECLARED))
+    blobs.put_chunk(hub, who, digest, 0, data)
+    blobs.complete(hub, who, digest)
+    content = {"sha256": digest, "size": len(data), "media_type": "image/png"}
+    put(hub, who, "attachment", str(uuid.uuid4()), content, young_person_id=case)
 
 
 def test_every_endpoint_role_scope_and_revoked_device(served: Served, org: Org, hub: Hub) -> None:
@@ -163,9 +197,19 @@ def test_every_endpoint_role_scope_and_revoked_device(served: Served, org: Org, 
                 expected = (
                     401 if role == "revoked" else cell.expected[role][scope == "out of scope"]
                 )
+                raw, headers = None, None
                 if path.endswith("/sync/push"):
                     body = {"mutations": [addendum_for(record)]}
-                reply = served.call(cell.method, path.format(record), body, token=tokens[role])
+                if cell.method == "PUT" and "/chunks/" in path:
+                    raw, headers = BY_DIGEST[record], {"Content-Type": "application/octet-stream"}
+                reply = served.call(
+                    cell.method,
+                    path.format(record),
+                    body,
+                    token=tokens[role],
+                    raw=raw,
+                    headers=headers,
+                )
                 checked += 1
                 outcome: int | str = reply.status
                 if isinstance(expected, str) and reply.status == 200:
@@ -177,7 +221,7 @@ def test_every_endpoint_role_scope_and_revoked_device(served: Served, org: Org, 
                 elif reply.status >= 400:
                     assert reply.headers["content-type"] == "application/problem+json"
     assert wrong == []
-    assert checked == 14 * 4 * 2
+    assert checked == 19 * 4 * 2
 
 
 def test_out_of_scope_reads_exactly_like_absent(served: Served, org: Org, hub: Hub) -> None:
@@ -233,7 +277,7 @@ def test_a_young_person_first_recorded_by_a_practitioner_is_theirs_until_a_lead_
     tokens, _, people = world(served, hub)
     amy = served.call("GET", f"/api/v1/young-people/{AMY_CASE}", token=tokens["practitioner"])
     assert amy.status == 200
-    assert [r["kind"] for r in amy.body["records"]] == ["contact_note"]
+    assert [r["kind"] for r in amy.body["records"]] == ["contact_note", "attachment"]
     moved = served.call(
         "PUT",
         f"/api/v1/young-people/{AMY_CASE}/allocation",

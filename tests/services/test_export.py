@@ -61,6 +61,7 @@ def fill(services: Services, pid: str, fake: Faker, context_id: str) -> None:
     services.work.record_share(
         pid, shared_at=NOW, what="Plan", recipient="School", why=fake.sentence(), lawful_basis="x"
     )
+    services.attachments.add(pid, b"%PDF-1.7 signed", "application/pdf", "signature", "sig.pdf")
 
 
 @pytest.fixture
@@ -97,6 +98,7 @@ def all_ids(vault: Vault, young_person_id: str) -> set[str]:
     ids |= {v.id for p in case.plans for v in p.versions}
     ids |= {a.id for p in case.plans for v in p.versions for a in v.actions}
     ids |= {a.id for n in case.notes for a in n.addenda}
+    ids |= {a.id for a in Services(vault).attachments.for_case(young_person_id)}
     with vault.read() as session:
         ids |= set(
             session.execute(select(AuditEvent.id).where(AuditEvent.record_id.in_(ids))).scalars()

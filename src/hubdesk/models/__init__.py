@@ -1,5 +1,6 @@
 """Database records (SQLAlchemy 2 typed ORM) and the rules that belong to one record."""
 
+from hubdesk.models.attachment import Attachment, AttachmentBlob, AttachmentChunk
 from hubdesk.models.audit import AuditEvent
 from hubdesk.models.base import Base, Record
 from hubdesk.models.contexts import Context, ContextLink
@@ -32,12 +33,16 @@ RECORD_KINDS: dict[str, type[Record]] = {
         Intervention,
         NRMReferral,
         InformationShare,
+        Attachment,
     )
 }
 
 __all__ = [
     "RECORD_KINDS",
     "Addendum",
+    "Attachment",
+    "AttachmentBlob",
+    "AttachmentChunk",
     "AuditEvent",
     "Base",
     "ContactNote",

@@ -19,12 +19,12 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from hubdesk import __version__
-from hubdesk.server import sync
+from hubdesk.server import blobs, sync
 from hubdesk.server.db import DatabaseError, check_schema, head_revision
 from hubdesk.server.hub import Hub, Principal
 from hubdesk.server.problems import Forbidden, Problem
@@ -257,6 +257,26 @@ Admin = Annotated[Principal, Depends(admin)]
 RecordIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,36}$")]
 DefinitionIdPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,79}$")]
 VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Sha256Path = Annotated[str, Path(pattern=p.SHA256_PATTERN)]
+ChunkPath = Annotated[int, Path(ge=0, le=p.MAX_CHUNKS - 1)]
+#: A part of a file, as the OpenAPI schema describes it (request body and answer).
+CHUNK_CONTENT = {
+    blobs.CHUNK_MEDIA_TYPE: {
+        "schema": {"type": "string", "format": "binary", "maxLength": p.CHUNK_BYTES}
+    }
+}
+
+
+async def chunk_body(request: Request) -> bytes:
+    """A part of a file: the raw body, sent as application/octet-stream (the Guard has
+    already bounded it at 1 MiB; ``blobs.put_chunk`` bounds it at one part)."""
+    sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if sent != blobs.CHUNK_MEDIA_TYPE:
+        raise blobs.NotOctets()
+    return await request.body()
+
+
+ChunkBody = Annotated[bytes, Depends(chunk_body)]
 
 
 def _validation_words(exc: RequestValidationError) -> str:
@@ -438,6 +458,46 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
         """Per kind of record, the count and digest of what a pull from 0 would serve this
         device, and whose cases it reaches: to check a device holds the same after a sync."""
         return sync.summary(hub, who)
+
+    @app.put(f"{api}/blobs/{{sha256}}", response_model=p.BlobStatus, tags=["files"])
+    def blob_declare(sha256: Sha256Path, body: p.BlobDeclaration, who: Who) -> p.BlobStatus:
+        """Declare a file about to be sent (again changes nothing): the answer says which of
+        its parts this user has sent already, so an interrupted upload resumes."""
+        return blobs.declare(hub, who, sha256, body)
+
+    @app.put(
+        f"{api}/blobs/{{sha256}}/chunks/{{index}}",
+        response_model=p.BlobStatus,
+        tags=["files"],
+        openapi_extra={"requestBody": {"required": True, "content": CHUNK_CONTENT}},
+    )
+    def blob_put_chunk(
+        sha256: Sha256Path, index: ChunkPath, who: Who, data: ChunkBody
+    ) -> p.BlobStatus:
+        """Send one part of a declared file (the same bytes again are accepted; other bytes
+        for a part already held are refused, 409)."""
+        return blobs.put_chunk(hub, who, sha256, index, data)
+
+    @app.post(f"{api}/blobs/{{sha256}}/complete", response_model=p.BlobStatus, tags=["files"])
+    def blob_complete(sha256: Sha256Path, who: Who) -> p.BlobStatus:
+        """Check the parts sent make the declared file: 422, and the parts dropped, if not."""
+        return blobs.complete(hub, who, sha256)
+
+    @app.get(f"{api}/blobs/{{sha256}}", response_model=p.BlobStatus, tags=["files"])
+    def blob_status(sha256: Sha256Path, who: Who) -> p.BlobStatus:
+        """A file attached to a record in this device's scope (404 otherwise)."""
+        return blobs.status(hub, who, sha256)
+
+    @app.get(
+        f"{api}/blobs/{{sha256}}/chunks/{{index}}",
+        response_class=Response,
+        tags=["files"],
+        responses={200: {"content": CHUNK_CONTENT, "description": "The part's bytes."}},
+    )
+    def blob_chunk(sha256: Sha256Path, index: ChunkPath, who: Who) -> Response:
+        """One part of a file attached to a record in this device's scope (404 otherwise)."""
+        data = blobs.chunk(hub, who, sha256, index)
+        return Response(data, media_type=blobs.CHUNK_MEDIA_TYPE)
 
     @app.get(f"{api}/admin/users", response_model=list[p.UserView], tags=["admin"])
     def users(_who: Admin) -> list[p.UserView]:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from hubdesk.server import blobs
 from hubdesk.server.hub import Hub, Principal, lock_changes, next_change
 from hubdesk.server.problems import Problem
 from hubdesk.server.tables import (
@@ -102,6 +103,8 @@ def _apply(hub: Hub, session: Session, who: Principal, m: p.Mutation) -> p.Mutat
 
     row = session.get(HubRecord, (m.kind, m.record_id))
     refusal = _out_of_scope(session, who, m, row)
+    if not refusal and m.kind == "attachment":  # its file must be on the hub, and the pusher's
+        refusal = blobs.attachment_refusal(session, who, m, row)
     if refusal:
         return rejected(refusal)
 

@@ -3,9 +3,10 @@
 People and devices (teams, users, devices, login attempts), the organisation (its CA
 certificate, allocations of young people), case records as synced from devices (one row per
 record, with a global change sequence and tombstones), the applied-mutations table for
-idempotent pushes, the screening tool definitions the hub serves, and the hash-chained audit
-log. No column holds a secret in clear: passwords are Argon2id hashes, device tokens SHA-256
-digests; the CA's private key lives in a file outside the database.
+idempotent pushes, the screening tool definitions the hub serves, files attached to cases
+(their parts, and who has sent which), and the hash-chained audit log. No column holds a
+secret in clear: passwords are Argon2id hashes, device tokens SHA-256 digests; the CA's
+private key lives in a file outside the database.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -216,6 +218,46 @@ class ServedDefinition(ServerBase):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The change sequence of its last publication, so devices pull it like a record.
     seq: Mapped[int | None] = mapped_column(BigInteger, index=True, default=None)
+
+
+class HubBlob(ServerBase):
+    """A file attached to a case (``server/blobs.py``), named by the SHA-256 of its bytes:
+    declared with its size and type, ``complete`` once every part is here and they make
+    exactly those bytes. Its bytes are the rows of ``hub_blob_chunk``."""
+
+    __tablename__ = "hub_blob"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(40))
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HubBlobChunk(ServerBase):
+    """One part of a file: every part but the last holds exactly ``protocol.CHUNK_BYTES``."""
+
+    __tablename__ = "hub_blob_chunk"
+
+    sha256: Mapped[str] = mapped_column(
+        ForeignKey("hub_blob.sha256", ondelete="CASCADE"), primary_key=True
+    )
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class HubBlobSent(ServerBase):
+    """Which parts of a file each user has sent. Their upload resumes from these; and a user
+    who has sent every part has shown the hub they hold the file, which is what lets them
+    attach it to a record (knowing a file's SHA-256 is not enough to read it)."""
+
+    __tablename__ = "hub_blob_sent"
+
+    sha256: Mapped[str] = mapped_column(
+        ForeignKey("hub_blob.sha256", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("hub_user.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class HubAuditEvent(ServerBase):

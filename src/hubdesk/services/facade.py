@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from hubdesk.services.attachments import AttachmentService
 from hubdesk.services.base import Actor
 from hubdesk.services.cases import CaseService
 from hubdesk.services.conflicts import ConflictService
@@ -48,6 +49,7 @@ class Services:
         self.retention = RetentionService(*args)
         self.sync = SyncService(*args)
         self.conflicts = ConflictService(*args)
+        self.attachments = AttachmentService(*args)
 
     def verify_audit(self) -> audit.ChainReport:
         with self.vault.read() as session:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hubdesk.models import (
     Addendum,
+    Attachment,
     ContactNote,
     Context,
     ContextLink,
@@ -34,6 +35,7 @@ from hubdesk.models import (
 
 #: Owned kinds, children before parents (the order erasure deletes in).
 OWNED_KINDS: tuple[str, ...] = (
+    "attachment",
     "addendum",
     "contact_note",
     "plan_action",
@@ -74,6 +76,7 @@ def owned_records(session: Session, young_person_id: str) -> dict[str, list[Reco
         "intervention": Intervention,
         "nrm_referral": NRMReferral,
         "information_share": InformationShare,
+        "attachment": Attachment,
         "young_person": YoungPerson,
     }
     found: dict[str, list[Record]] = {

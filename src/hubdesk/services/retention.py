@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from hubdesk.errors import DomainError
 from hubdesk.models import (
     RECORD_KINDS,
+    Attachment,
     AuditEvent,
     OutboxEntry,
     SyncBase,
@@ -26,6 +27,7 @@ from hubdesk.models import (
     YoungPerson,
 )
 from hubdesk.models.enums import CaseStatus
+from hubdesk.services.attachments import drop_unnamed_files
 from hubdesk.services.base import ServiceBase, required_text
 from hubdesk.services.drafts import DRAFT_KINDS
 from hubdesk.services.drafts import PREFIX as DRAFT_PREFIX
@@ -90,7 +92,7 @@ class RetentionService(ServiceBase):
 def erase_case(session: Session, pid: str) -> int:
     """Remove every record of one young person's case from the vault, with what refers to
     their content (search entries, drafts, queued changes, sync bases and conflicts, typed
-    audit reasons); how many records went. The caller commits."""
+    audit reasons, attached files' bytes); how many records went. The caller commits."""
     owned = owned_records(session, pid)
     ids = {kind: [r.id for r in owned[kind]] for kind in OWNED_KINDS}
     for kind in INDEXED_KINDS:
@@ -116,10 +118,13 @@ def erase_case(session: Session, pid: str) -> int:
     # So do the hub's last copies and any conflicts kept about them.
     session.execute(delete(SyncBase).where(SyncBase.record_id.in_(everything)))
     session.execute(delete(SyncConflict).where(SyncConflict.record_id.in_(everything)))
+    files = sorted({r.sha256 for r in owned["attachment"] if isinstance(r, Attachment)})
     session.expunge_all()
     erased = 0
     for kind in OWNED_KINDS:
         cls = RECORD_KINDS[kind]
         result = session.execute(delete(cls).where(cls.id.in_(ids[kind])))
         erased += int(getattr(result, "rowcount", 0))
+    # The attached files' bytes go with the last record naming them.
+    drop_unnamed_files(session, files)
     return erased

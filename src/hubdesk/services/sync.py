@@ -31,13 +31,13 @@ from hubdesk.models import (
     OutboxEntry,
     Record,
     SyncBase,
-    SyncConflict,
     VaultMeta,
     YoungPerson,
 )
 from hubdesk.models.base import FROM_HUB
 from hubdesk.services import definitions
 from hubdesk.services.base import ServiceBase
+from hubdesk.services.conflicts import keep_conflict
 from hubdesk.services.ownership import owned_records
 from hubdesk.services.retention import erase_case
 from hubdesk.services.sync_index import reindex
@@ -323,6 +323,11 @@ class SyncService(ServiceBase):
         self._write_theirs(
             session, cls, record, theirs.model_copy(update={"content": merge.content})
         )
+        # The base is the hub's copy, not the merge: until the hub acknowledges the merge,
+        # this laptop's side of it is not on the hub. With the merge as the base, a second
+        # conflict before that (the merge's push cut off, the hub changed again) would see
+        # this side as already the hub's, and the hub's copy without it would silently win.
+        _set_base(session, theirs.kind, theirs.record_id, theirs.seq, False, theirs.content)
         if merge.mine_only or merge.contested:
             queue(session.connection(), record, "update", self.clock())
         shown = merge.contested or (
@@ -345,21 +350,19 @@ class SyncService(ServiceBase):
         fields: list[str],
         reason: str,
     ) -> None:
-        session.add(
-            SyncConflict(
-                id=str(uuid.uuid4()),
-                kind=theirs.kind,
-                record_id=theirs.record_id,
-                young_person_id=theirs.young_person_id or mine.get("young_person_id"),
-                found_at=self.clock(),
-                base=base,
-                mine=mine,
-                theirs=theirs.content,
-                mine_deleted=mine_deleted,
-                theirs_deleted=theirs.deleted,
-                fields=fields,
-                reason=reason,
-            )
+        keep_conflict(
+            session,
+            kind=theirs.kind,
+            record_id=theirs.record_id,
+            young_person_id=theirs.young_person_id or mine.get("young_person_id"),
+            at=self.clock(),
+            base=base,
+            mine=mine,
+            theirs=theirs.content,
+            fields=fields,
+            reason=reason,
+            mine_deleted=mine_deleted,
+            theirs_deleted=theirs.deleted,
         )
         self.audit(session, "sync-conflict", None, kind=theirs.kind, record_id=theirs.record_id)
 

@@ -31,6 +31,7 @@ from typing import Protocol, TypeVar
 
 from hubdesk.services.sync import PullTally, PushTally, SyncService
 from hubdesk.sync import protocol as p
+from hubdesk.sync.attachments import FileHub, FileTransfer
 from hubdesk.sync.transport import HubRefused, HubUnreachable
 
 T = TypeVar("T")
@@ -42,8 +43,9 @@ MASS_DELETE_MINIMUM = 10
 ROUNDS = 3
 
 
-class Hub(Protocol):
-    """What the engine needs of the hub (``transport.HubClient``; a test may wrap it)."""
+class Hub(FileHub, Protocol):
+    """What the engine needs of the hub (``transport.HubClient``; a test may wrap it): the
+    record calls below and the file calls of ``FileHub``."""
 
     def push(self, mutations: list[p.Mutation]) -> p.PushResponse: ...
     def pull(self, after: int, limit: int = ..., kind: str | None = ...) -> p.ChangePage: ...
@@ -151,9 +153,14 @@ class SyncEngine:
         """One sync. Raises ``HubUnreachable`` after the retries, ``HubRefused`` (sign-in
         needed, revoked) at once, ``MassDeletion`` when the fail-safe stops it."""
         report = SyncReport()
+        files = FileTransfer(  # attached files: sent before their records, fetched after
+            self.store, self.hub, self._retrying, lambda *step: self.progress(Progress(*step))
+        )
         for _ in range(ROUNDS):
+            files.upload()
             self._push(report)
             self._pull(report)
+            files.download()
             if self.store.pending_count() == 0:
                 break
         self._check(report)

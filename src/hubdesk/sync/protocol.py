@@ -38,6 +38,7 @@ RECORD_KINDS = (
     "intervention",
     "nrm_referral",
     "information_share",
+    "attachment",
 )
 #: Characters refused in any text: C0 controls except tab and newlines, DEL, C1 controls,
 #: lone surrogates and non-characters.
@@ -317,3 +318,74 @@ class SyncSummary(Wire):
     kinds: dict[str, KindSummary]
     #: The young people whose cases are in the asker's scope, sorted.
     young_people: list[str]
+
+
+# Attachments ----------------------------------------------------------------------------------
+
+#: The most one attached file may hold (a scan of a signed plan, an on-screen signature), and
+#: the size of the parts it travels in: every part but the last holds exactly CHUNK_BYTES, so
+#: each request stays well under the hub's 1 MiB limit on a body.
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+CHUNK_BYTES = 256 * 1024
+MAX_CHUNKS = -(-MAX_ATTACHMENT_BYTES // CHUNK_BYTES)
+ATTACHMENT_MEDIA_TYPES = ("application/pdf", "image/png", "image/jpeg")
+MediaType = Literal["application/pdf", "image/png", "image/jpeg"]
+#: A file is named by the SHA-256 of its bytes, in lower-case hex.
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+#: The reason a pushed attachment is refused while its file is not on the hub for the pusher.
+#: The device sends the file and then the record again, so both sides use these exact words.
+FILE_NOT_ON_HUB = "The file for this attachment has not reached the hub yet."
+
+
+def chunk_count(size: int) -> int:
+    """How many parts a file of ``size`` bytes travels in (at least one)."""
+    return max(1, -(-size // CHUNK_BYTES))
+
+
+def chunk_length(size: int, index: int) -> int:
+    """How many bytes part ``index`` of a file of ``size`` bytes holds (0 past the end)."""
+    return max(0, min(CHUNK_BYTES, size - index * CHUNK_BYTES))
+
+
+def size_in_words(size: int) -> str:
+    """A file size as a person reads it: 1.5 MiB, 240 KiB, 12 bytes."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MiB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KiB"
+    return f"{size} bytes"
+
+
+def _within_limit(size: int) -> int:
+    if size > MAX_ATTACHMENT_BYTES:
+        limit = size_in_words(MAX_ATTACHMENT_BYTES)
+        raise ValueError(f"is more than the {limit} an attached file may hold")
+    return size
+
+
+FileSize = Annotated[
+    int,
+    Field(ge=1, json_schema_extra={"maximum": MAX_ATTACHMENT_BYTES}),
+    AfterValidator(_within_limit),
+]
+
+
+class BlobDeclaration(Wire):
+    """What a device says of a file before sending its parts (``PUT /blobs/{sha256}``)."""
+
+    size: FileSize
+    media_type: MediaType
+
+
+class BlobStatus(Wire):
+    """A file on the hub. Answering an upload, ``complete`` and ``chunks_held`` are the
+    asker's own: whether they have sent every part (and the file checked out), and which
+    parts they have sent, to resume from. Answering a reader, they are the file's."""
+
+    sha256: str
+    size: int
+    media_type: str
+    complete: bool
+    chunk_bytes: int
+    chunks: int
+    chunks_held: list[int]

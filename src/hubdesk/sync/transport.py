@@ -115,6 +115,44 @@ class HubClient:
     def summary(self) -> p.SyncSummary:
         return self._call("GET", f"{p.API_PREFIX}/sync/summary", p.SyncSummary)
 
+    # Attached files, in parts (sync.attachments) ----------------------------------------
+
+    def blob_declare(self, sha256: str, declared: p.BlobDeclaration) -> p.BlobStatus:
+        return self._call("PUT", f"{p.API_PREFIX}/blobs/{sha256}", p.BlobStatus, declared)
+
+    def blob_put_chunk(self, sha256: str, index: int, data: bytes) -> p.BlobStatus:
+        path = f"{p.API_PREFIX}/blobs/{sha256}/chunks/{index}"
+        response = self._send("PUT", path, data, {"Content-Type": "application/octet-stream"})
+        return _parsed(response, p.BlobStatus)
+
+    def blob_complete(self, sha256: str) -> p.BlobStatus:
+        return self._call("POST", f"{p.API_PREFIX}/blobs/{sha256}/complete", p.BlobStatus)
+
+    def blob_status(self, sha256: str) -> p.BlobStatus:
+        return self._call("GET", f"{p.API_PREFIX}/blobs/{sha256}", p.BlobStatus)
+
+    def blob_chunk(self, sha256: str, index: int) -> bytes:
+        return self._send("GET", f"{p.API_PREFIX}/blobs/{sha256}/chunks/{index}").content
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """One request with raw bytes (parts of files: already compressed, sent as they are)."""
+        try:
+            response = self._http.request(method, path, content=content, headers=headers)
+        except httpx.HTTPError as exc:
+            raise HubUnreachable(
+                f"The hub at {self.base_url} could not be reached ({type(exc).__name__}). "
+                "Everything stays on this laptop; try again when the network is back."
+            ) from None
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response
+
     def _call(self, method: str, path: str, answer: type[M], body: BaseModel | None = None) -> M:
         content = body.model_dump_json().encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else {}
@@ -136,6 +174,15 @@ class HubClient:
             raise HubError(
                 "The hub answered in a way this version of HubDesk does not understand."
             ) from None
+
+
+def _parsed(response: httpx.Response, answer: type[M]) -> M:
+    try:
+        return answer.model_validate_json(response.content)
+    except ValidationError:
+        raise HubError(
+            "The hub answered in a way this version of HubDesk does not understand."
+        ) from None
 
 
 def _refusal(response: httpx.Response) -> HubRefused:

@@ -122,6 +122,18 @@ class StoppableHub:
     def summary(self) -> p.SyncSummary:
         return self._call(self.client.summary)
 
+    def blob_declare(self, sha256: str, declared: p.BlobDeclaration) -> p.BlobStatus:
+        return self._call(lambda: self.client.blob_declare(sha256, declared))
+
+    def blob_put_chunk(self, sha256: str, index: int, data: bytes) -> p.BlobStatus:
+        return self._call(lambda: self.client.blob_put_chunk(sha256, index, data))
+
+    def blob_complete(self, sha256: str) -> p.BlobStatus:
+        return self._call(lambda: self.client.blob_complete(sha256))
+
+    def blob_chunk(self, sha256: str, index: int) -> bytes:
+        return self._call(lambda: self.client.blob_chunk(sha256, index))
+
 
 class SyncRun:
     """One sync of ``services``' vault with the hub it is enrolled with; call it on a worker
