@@ -85,3 +85,37 @@ def test_startup_bench_runs_and_ends_with_json_figures() -> None:
         "autosave_latency_p95",
     ]
     assert figures[0]["baseline"] > 0
+
+
+@pytest.mark.slow
+def test_sync_bench_runs_and_ends_with_json_figures() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "sync.py"), "--quick", "--sqlite-only"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.rstrip().splitlines()
+    figures = [json.loads(line) for line in lines if line.startswith("{")]
+    assert lines[-len(figures) :] == [line for line in lines if line.startswith("{")]
+    assert [f["metric"] for f in figures] == [
+        "seed_records",
+        "push_sqlite",
+        "push_whole_sync_sqlite",
+        "pull_fresh_sqlite",
+        "pull_fresh_whole_sync_sqlite",
+        "incremental_sync_median_sqlite",
+        "incremental_sync_p95_sqlite",
+        "incremental_wire_bytes_sqlite",
+        "devices_sync_p50_sqlite",
+        "devices_sync_p99_sqlite",
+        "devices_errors_sqlite",
+    ]
+    for figure in figures:
+        assert figure["unit"] in {"s", "ms", "bytes", "count"}, figure
+        assert isinstance(figure["value"], int | float), figure
+        if "baseline" in figure:
+            assert figure["baseline"] > 0, figure
+            assert figure["ratio"] > 0, figure
