@@ -14,15 +14,14 @@ from hubdesk.store import search
 from hubdesk.timeutil import as_utc
 
 
+def note_doc(note: ContactNote, addenda: list[str]) -> search.Doc:
+    """What the search index holds for a note: its text and its addenda's."""
+    body = "\n".join([note.narrative, note.present, *addenda])
+    return search.Doc(note.id, "contact_note", note.young_person_id, body)
+
+
 def index_note(session: Session, note: ContactNote) -> None:
-    body = "\n".join([note.narrative, note.present, *(a.text for a in note.addenda)])
-    search.index(
-        session,
-        record_id=note.id,
-        record_kind="contact_note",
-        young_person_id=note.young_person_id,
-        body=body,
-    )
+    search.index_many(session, [note_doc(note, [a.text for a in note.addenda])])
 
 
 class NoteService(ServiceBase):

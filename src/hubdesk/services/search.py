@@ -25,19 +25,18 @@ class SearchResult:
     snippet: str
 
 
-def index_person(session: Session, person: YoungPerson) -> None:
+def person_doc(person: YoungPerson) -> search.Doc:
+    """What the search index holds for a young person: their names."""
     names = " ".join(filter(None, [person.given_name, person.family_name, person.preferred_name]))
     # "oneill" should find O'Neill: index the names once more without apostrophes.
     squashed = names.replace("'", "").replace("\u2019", "")
     if squashed != names:
         names = f"{names} {squashed}"
-    search.index(
-        session,
-        record_id=person.id,
-        record_kind="young_person",
-        young_person_id=person.id,
-        body=names,
-    )
+    return search.Doc(person.id, "young_person", person.id, names)
+
+
+def index_person(session: Session, person: YoungPerson) -> None:
+    search.index_many(session, [person_doc(person)])
 
 
 class SearchService(ServiceBase):

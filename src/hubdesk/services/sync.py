@@ -19,17 +19,28 @@ for the hub again and the frozen-record guards do not stop an approval landing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Select, String, Table, bindparam, delete, func, literal, select, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hubdesk.forms.loader import parse_definition
 from hubdesk.models import (
     RECORD_KINDS,
+    Addendum,
+    ContactNote,
+    Context,
+    MissingEpisode,
     OutboxEntry,
+    PlanAction,
+    PlanVersion,
     Record,
+    ReturnInterview,
+    SafetyPlan,
     SyncBase,
     VaultMeta,
     YoungPerson,
@@ -40,11 +51,13 @@ from hubdesk.services.base import ServiceBase
 from hubdesk.services.conflicts import keep_conflict
 from hubdesk.services.ownership import owned_records
 from hubdesk.services.retention import erase_case
-from hubdesk.services.sync_index import reindex
+from hubdesk.services.sync_index import reindex, reindex_all
 from hubdesk.store.outbox import content_of, context_of, queue, write_content, young_person_of
 from hubdesk.sync import protocol as p
 from hubdesk.sync.merge import three_way
 
+#: ``session.info`` keys of a write that applies the hub's word (``SyncService._as_hub``).
+BASES, REINDEX = "hubdesk.sync_bases", "hubdesk.sync_reindex"
 CURSOR_KEY = "hub.cursor"
 EPOCH_KEY = "hub.epoch"
 RESTORED_KEY = "hub.restored"
@@ -84,6 +97,22 @@ class Rejected:
 
 
 class SyncService(ServiceBase):
+    @contextmanager
+    def _as_hub(self) -> Iterator[Session]:
+        """A write transaction that applies the hub's word: not queued for the hub again, not
+        held back by the frozen-record guards, flushed once at the end (not row by row), with
+        the hub's last copies written in one statement and the search index brought up to
+        date after that flush."""
+        with self.write() as session:
+            session.info[FROM_HUB] = True
+            session.info[BASES] = {}
+            session.info[REINDEX] = {}
+            with session.no_autoflush:
+                yield session
+            session.flush()
+            _write_bases(session, session.info.pop(BASES))
+            reindex_all(session, list(session.info.pop(REINDEX).values()))
+
     # State ----------------------------------------------------------------------------------
 
     def cursor(self) -> int:
@@ -141,8 +170,7 @@ class SyncService(ServiceBase):
     def next_batch(self, limit: int = p.MAX_PUSH_BATCH) -> list[p.Mutation]:
         """The oldest pending change of each record (a record's next change waits for the
         hub's answer to this one, whose sequence it is based on), stamped as sent."""
-        with self.write() as session:
-            session.info[FROM_HUB] = True
+        with self._as_hub() as session:
             heads = (
                 select(func.min(OutboxEntry.seq))
                 .where(OutboxEntry.state == "pending")
@@ -155,29 +183,33 @@ class SyncService(ServiceBase):
                 .limit(limit)
             ).all()
             now = self.clock()
-            for row in rows:
-                if row.sent_at is None:
-                    row.sent_at = now
-                    row.base_seq = None if row.op == "create" else self._server_seq(session, row)
+            fresh = [row for row in rows if row.sent_at is None]
+            based = [row for row in fresh if row.op in ("update", "delete")]
+            seqs = _server_seqs(session, [(row.kind, row.record_id) for row in based])
+            for row in fresh:
+                row.sent_at = now
+                row.base_seq = seqs.get((row.kind, row.record_id)) if row in based else None
             return [_mutation(row, _context_of(session, row)) for row in rows]
-
-    @staticmethod
-    def _server_seq(session: Session, row: OutboxEntry) -> int | None:
-        record = session.get(RECORD_KINDS[row.kind], row.record_id)
-        return record.server_seq if record is not None else None
 
     def record_results(self, results: list[p.MutationResult]) -> PushTally:
         tally = PushTally()
-        with self.write() as session:
-            session.info[FROM_HUB] = True
+        with self._as_hub() as session:
+            rows = {
+                row.mutation_id: row
+                for row in session.scalars(
+                    select(OutboxEntry).where(
+                        OutboxEntry.mutation_id.in_([str(r.mutation_id) for r in results])
+                    )
+                )
+            }
+            acknowledged: list[tuple[OutboxEntry, int]] = []
             for result in results:
-                row = session.scalars(
-                    select(OutboxEntry).where(OutboxEntry.mutation_id == str(result.mutation_id))
-                ).first()
+                row = rows.get(str(result.mutation_id))
                 if row is None:
                     continue  # settled already (an answer seen twice)
                 if result.status in ("applied", "duplicate"):
-                    self._acknowledged(session, row, result)
+                    assert result.seq is not None
+                    acknowledged.append((row, result.seq))
                     tally.applied += result.status == "applied"
                     tally.duplicates += result.status == "duplicate"
                 elif result.status == "conflict":
@@ -186,15 +218,30 @@ class SyncService(ServiceBase):
                 else:
                     row.state, row.reason = "rejected", result.reason or "Refused by the hub."
                     tally.rejected += 1
+            self._acknowledged(session, acknowledged)
         return tally
 
-    def _acknowledged(self, session: Session, row: OutboxEntry, result: p.MutationResult) -> None:
-        assert result.seq is not None
-        record = session.get(RECORD_KINDS[row.kind], row.record_id)
-        if record is not None:
-            record.server_seq = result.seq
-        _set_base(session, row.kind, row.record_id, result.seq, row.op == "delete", row.content)
-        session.delete(row)
+    @staticmethod
+    def _acknowledged(session: Session, settled: list[tuple[OutboxEntry, int]]) -> None:
+        """The hub has these changes: they leave the outbox, each record takes its new hub
+        sequence (one statement per kind), and the hub's copy becomes its base."""
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for row, seq in settled:
+            by_kind.setdefault(row.kind, []).append({"rid": row.record_id, "seq": seq})
+            _set_base(session, row.kind, row.record_id, seq, row.op == "delete", row.content)
+        for kind, values in by_kind.items():
+            table = cast(Table, RECORD_KINDS[kind].__table__)
+            session.connection().execute(
+                table.update()
+                .where(table.c.id == bindparam("rid"))
+                .values(server_seq=bindparam("seq")),
+                values,
+            )
+        session.execute(
+            delete(OutboxEntry).where(OutboxEntry.seq.in_([row.seq for row, _ in settled]))
+        )
+        for row, _ in settled:
+            session.expunge(row)
 
     def _conflicted(self, session: Session, row: OutboxEntry, result: p.MutationResult) -> None:
         """The hub's record moved on since this change's base: merge, keep both, re-send."""
@@ -225,19 +272,21 @@ class SyncService(ServiceBase):
         """Write a page of the hub's changes and, in the same transaction, the cursor after it
         (unless ``keep_cursor``: a targeted resync reads from the start of one kind)."""
         tally = PullTally(received=len(page.changes))
-        with self.write() as session:
-            session.info[FROM_HUB] = True
+        with self._as_hub() as session:
             # A page may hold a child before its parent (a case re-sequenced for a new worker):
             # foreign keys are checked when the page commits, not row by row.
             session.execute(text("PRAGMA defer_foreign_keys = ON"))
+            waiting = _preload(session, page.changes)
             for change in page.changes:
-                self._apply_change(session, change, tally)
+                self._apply_change(session, change, tally, waiting)
             if not keep_cursor:
                 _set_meta(session, CURSOR_KEY, str(page.next_cursor))
                 _set_meta(session, EPOCH_KEY, page.epoch)
         return tally
 
-    def _apply_change(self, session: Session, change: p.Change, tally: PullTally) -> None:
+    def _apply_change(
+        self, session: Session, change: p.Change, tally: PullTally, waiting: set[tuple[str, str]]
+    ) -> None:
         if change.kind == "screening_definition":
             tally.tools += self._keep_tool(session, change)
             return
@@ -247,7 +296,7 @@ class SyncService(ServiceBase):
         record = session.get(cls, change.record_id)
         if record is not None and (record.server_seq or 0) >= change.seq:
             return  # this laptop has it already (its own change coming back)
-        if record is not None and _waiting(session, change.kind, change.record_id):
+        if record is not None and (change.kind, change.record_id) in waiting:
             # Changed here too. (A row sent whose answer was never seen is merged the same
             # way: if the hub applied it, this change already holds it and the merge is
             # empty; if not, the merge carries it.)
@@ -281,8 +330,7 @@ class SyncService(ServiceBase):
         _set_base(
             session, change.kind, change.record_id, change.seq, change.deleted, change.content
         )
-        session.flush()
-        reindex(session, record)
+        session.info[REINDEX][(change.kind, change.record_id)] = record
         return record
 
     def _merge_in(self, session: Session, theirs: p.Change, reason: str | None) -> int:
@@ -298,8 +346,7 @@ class SyncService(ServiceBase):
         if record is None:  # nothing here to merge with
             self._write_theirs(session, cls, None, theirs)
             return 0
-        base_row = session.get(SyncBase, (theirs.kind, theirs.record_id))
-        base = base_row.content if base_row is not None and not base_row.deleted else None
+        base = _base_of(session, theirs.kind, theirs.record_id)
         mine, mine_deleted = content_of(record), record.deleted_at is not None
         if theirs.kind in APPEND_ONLY and not theirs.deleted:
             self._write_theirs(session, cls, record, theirs)
@@ -379,12 +426,11 @@ class SyncService(ServiceBase):
     def summary(self, kind: str, young_people: set[str]) -> p.KindSummary:
         """This laptop's count and digest of one kind, as the hub computes its own: records
         the hub has (a hub sequence), in the cases the hub says are in this device's scope."""
-        cls = RECORD_KINDS[kind]
         with self.read() as session:
             rows = [
-                (r.id, r.server_seq or 0, r.deleted_at is not None)
-                for r in session.scalars(select(cls).where(cls.server_seq.is_not(None)))
-                if _shared_with_me(session, kind, r, young_people)
+                (record_id, seq, deleted is not None)
+                for record_id, seq, deleted, case in session.execute(_with_case(kind))
+                if case is None or case in young_people
             ]
         return p.KindSummary(count=len(rows), digest=p.scope_digest(rows))
 
@@ -405,8 +451,7 @@ class SyncService(ServiceBase):
         on_hub = {c.record_id: c for c in changes}
         cls = RECORD_KINDS[kind]
         queued = removed = 0
-        with self.write() as session:
-            session.info[FROM_HUB] = True
+        with self._as_hub() as session:
             now = self.clock()
             for record in session.scalars(select(cls).where(cls.server_seq.is_not(None))):
                 if not _shared_with_me(session, kind, record, young_people):
@@ -518,6 +563,45 @@ class SyncService(ServiceBase):
             _set_meta(session, RESTORED_KEY, "0")
 
 
+def _with_case(kind: str) -> Select[*tuple[Any, ...]]:
+    """(id, hub sequence, deleted_at, whose case) of every record of ``kind`` the hub has, in
+    one query: the case worked out as ``store.outbox.young_person_of`` does, by joins (None
+    for what belongs to a team: a context, a contextual plan)."""
+    cls = RECORD_KINDS[kind]
+    columns = (cls.id, cls.server_seq, cls.deleted_at)
+    synced = cls.server_seq.is_not(None)
+    if cls is YoungPerson:
+        return select(*columns, cls.id).where(synced)
+    if cls is Context:
+        return select(*columns, literal(None, String)).where(synced)
+    if cls is PlanVersion:
+        return (
+            select(*columns, SafetyPlan.young_person_id)
+            .outerjoin(SafetyPlan, SafetyPlan.id == PlanVersion.plan_id)
+            .where(synced)
+        )
+    if cls is PlanAction:
+        return (
+            select(*columns, SafetyPlan.young_person_id)
+            .outerjoin(PlanVersion, PlanVersion.id == PlanAction.plan_version_id)
+            .outerjoin(SafetyPlan, SafetyPlan.id == PlanVersion.plan_id)
+            .where(synced)
+        )
+    if cls is Addendum:
+        return (
+            select(*columns, ContactNote.young_person_id)
+            .outerjoin(ContactNote, ContactNote.id == Addendum.note_id)
+            .where(synced)
+        )
+    if cls is ReturnInterview:
+        return (
+            select(*columns, MissingEpisode.young_person_id)
+            .outerjoin(MissingEpisode, MissingEpisode.id == ReturnInterview.episode_id)
+            .where(synced)
+        )
+    return select(*columns, cls.young_person_id).where(synced)  # type: ignore[attr-defined]
+
+
 def _shared_with_me(session: Session, kind: str, record: Record, young_people: set[str]) -> bool:
     """Whether the hub counts this record in this device's scope: a record of a case it
     reaches, or one that belongs to the team (a context, a contextual plan)."""
@@ -565,14 +649,84 @@ def _waiting(session: Session, kind: str, record_id: str) -> bool:
 def _set_base(
     session: Session, kind: str, record_id: str, seq: int, deleted: bool, content: dict[str, Any]
 ) -> None:
+    """Note the hub's copy of a record; written with the rest when the transaction ends. An
+    append-only record never merges, so its base keeps no content."""
+    kept = {} if deleted or kind in APPEND_ONLY else dict(content)
+    session.info[BASES][(kind, record_id)] = {
+        "kind": kind,
+        "record_id": record_id,
+        "seq": seq,
+        "deleted": deleted,
+        "content": kept,
+    }
+
+
+def _base_of(session: Session, kind: str, record_id: str) -> dict[str, Any] | None:
+    """The hub's last copy of a record's content (None when unknown or deleted), including
+    one noted earlier in this transaction."""
+    noted = session.info[BASES].get((kind, record_id))
+    if noted is not None:
+        return None if noted["deleted"] else dict(noted["content"])
     row = session.get(SyncBase, (kind, record_id))
-    kept = {} if deleted else dict(content)
-    if row is None:
-        session.add(
-            SyncBase(kind=kind, record_id=record_id, seq=seq, deleted=deleted, content=kept)
+    return row.content if row is not None and not row.deleted else None
+
+
+def _write_bases(session: Session, bases: dict[tuple[str, str], dict[str, Any]]) -> None:
+    if not bases:
+        return
+    statement = sqlite_insert(SyncBase)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SyncBase.kind, SyncBase.record_id],
+        set_={
+            "seq": statement.excluded.seq,
+            "deleted": statement.excluded.deleted,
+            "content": statement.excluded.content,
+        },
+    )
+    session.execute(statement, list(bases.values()))
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, SyncBase):  # loaded earlier in this transaction: stale now
+            session.expire(obj)
+
+
+def _server_seqs(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The hub sequence of each (kind, id) given, one query per kind."""
+    found: dict[tuple[str, str], int] = {}
+    by_kind: dict[str, list[str]] = {}
+    for kind, record_id in keys:
+        by_kind.setdefault(kind, []).append(record_id)
+    for kind, ids in by_kind.items():
+        cls = RECORD_KINDS[kind]
+        for record_id, seq in session.execute(
+            select(cls.id, cls.server_seq).where(cls.id.in_(ids), cls.server_seq.is_not(None))
+        ):
+            if seq is not None:
+                found[(kind, record_id)] = seq
+    return found
+
+
+def _preload(session: Session, changes: list[p.Change]) -> set[tuple[str, str]]:
+    """Load the page's records into the session in one query per kind (so each change's
+    lookup is no query); the (kind, id) of those with changes waiting to be sent."""
+    by_kind: dict[str, list[str]] = {}
+    for change in changes:
+        if change.kind in RECORD_KINDS:
+            by_kind.setdefault(change.kind, []).append(change.record_id)
+    waiting: set[tuple[str, str]] = set()
+    for kind, ids in by_kind.items():
+        cls = RECORD_KINDS[kind]
+        session.scalars(select(cls).where(cls.id.in_(ids))).all()
+        waiting.update(
+            (kind, record_id)
+            for record_id in session.scalars(
+                select(OutboxEntry.record_id).where(
+                    OutboxEntry.kind == kind,
+                    OutboxEntry.record_id.in_(ids),
+                    OutboxEntry.state == "pending",
+                )
+            )
         )
-    else:
-        row.seq, row.deleted, row.content = seq, deleted, kept
+    return waiting
 
 
 def _set_meta(session: Session, key: str, value: str) -> None:

@@ -15,25 +15,47 @@ from hubdesk.models import (
     SafetyPlan,
     YoungPerson,
 )
-from hubdesk.services.notes import index_note
+from hubdesk.services.notes import note_doc
 from hubdesk.services.plans import index_plan
-from hubdesk.services.search import index_person
+from hubdesk.services.search import person_doc
 from hubdesk.store import search
 
 
 def reindex(session: Session, record: Record) -> None:
-    if isinstance(record, YoungPerson):
-        if record.deleted_at is None:
-            index_person(session, record)
-        else:
-            search.unindex(session, record.id)
-    elif isinstance(record, ContactNote | Addendum):
-        note = (
-            record if isinstance(record, ContactNote) else session.get(ContactNote, record.note_id)
-        )
-        if note is not None and note.deleted_at is None:
-            index_note(session, note)
-    elif isinstance(record, SafetyPlan | PlanVersion | PlanAction):
+    reindex_all(session, [record])
+
+
+def reindex_all(session: Session, records: list[Record]) -> None:
+    """Bring the index up to date for these records (written by sync and flushed): names,
+    notes with their addenda, plans with their newest version; a few statements for a page."""
+    docs: list[search.Doc] = []
+    notes: dict[str, ContactNote] = {}
+    plans: dict[str, SafetyPlan | PlanVersion | PlanAction] = {}
+    for record in records:
+        if isinstance(record, YoungPerson):
+            if record.deleted_at is None:
+                docs.append(person_doc(record))
+            else:
+                search.unindex(session, record.id)
+        elif isinstance(record, ContactNote):
+            notes[record.id] = record
+        elif isinstance(record, Addendum):
+            note = session.get(ContactNote, record.note_id)
+            if note is not None:
+                notes[note.id] = note
+        elif isinstance(record, SafetyPlan | PlanVersion | PlanAction):
+            plans[record.id] = record
+    live = [n for n in notes.values() if n.deleted_at is None]
+    addenda: dict[str, list[str]] = {}
+    for addendum in session.scalars(
+        select(Addendum)
+        .where(Addendum.note_id.in_([n.id for n in live]))
+        .order_by(Addendum.created_at)
+    ):
+        addenda.setdefault(addendum.note_id, []).append(addendum.text)
+    docs += [note_doc(n, addenda.get(n.id, [])) for n in live]
+    search.index_many(session, docs)
+    for record in plans.values():
         _reindex_plan(session, record)
 
 

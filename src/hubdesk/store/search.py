@@ -17,23 +17,56 @@ from hubdesk.models.meta import SearchDoc
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
+@dataclass(frozen=True)
+class Doc:
+    record_id: str
+    record_kind: str
+    young_person_id: str | None
+    body: str
+
+
+def index_many(session: Session, docs: list[Doc]) -> None:
+    """:func:`index` for many records in a few statements (sync writes pages of them)."""
+    if not docs:
+        return
+    ids = [d.record_id for d in docs]
+    known = _rowids(session, ids)
+    if known:
+        session.execute(
+            text("DELETE FROM search_fts WHERE rowid = :r"), [{"r": r} for r in known.values()]
+        )
+    new = [d for d in docs if d.record_id not in known]
+    if new:
+        session.execute(
+            insert(SearchDoc),
+            [
+                {
+                    "record_id": d.record_id,
+                    "record_kind": d.record_kind,
+                    "young_person_id": d.young_person_id,
+                }
+                for d in new
+            ],
+        )
+        known.update(_rowids(session, [d.record_id for d in new]))
+    session.execute(
+        text("INSERT INTO search_fts(rowid, body) VALUES (:r, :b)"),
+        [{"r": known[d.record_id], "b": d.body} for d in docs],
+    )
+
+
+def _rowids(session: Session, record_ids: list[str]) -> dict[str, int]:
+    found = session.execute(
+        select(SearchDoc.record_id, SearchDoc.fts_rowid).where(SearchDoc.record_id.in_(record_ids))
+    )
+    return {record_id: rowid for record_id, rowid in found}
+
+
 def index(
     session: Session, *, record_id: str, record_kind: str, young_person_id: str | None, body: str
 ) -> None:
-    rowid = session.execute(
-        select(SearchDoc.fts_rowid).where(SearchDoc.record_id == record_id)
-    ).scalar_one_or_none()
-    if rowid is None:
-        rowid = session.execute(
-            insert(SearchDoc)
-            .values(record_id=record_id, record_kind=record_kind, young_person_id=young_person_id)
-            .returning(SearchDoc.fts_rowid)
-        ).scalar_one()
-    else:
-        session.execute(text("DELETE FROM search_fts WHERE rowid = :r"), {"r": rowid})
-    session.execute(
-        text("INSERT INTO search_fts(rowid, body) VALUES (:r, :b)"), {"r": rowid, "b": body}
-    )
+    """Index one record's text, replacing what was indexed for it before."""
+    index_many(session, [Doc(record_id, record_kind, young_person_id, body)])
 
 
 def unindex(session: Session, record_id: str) -> None:

@@ -184,7 +184,7 @@ class SyncEngine:
                 return  # all refused: they stay, shown with the hub's reasons
 
     def _pull(self, report: SyncReport) -> None:
-        held = self.store.live_count()
+        held: int | None = None  # counted before the first page that removes anything
         deleting = 0
         while True:
             cursor = self.store.cursor()
@@ -201,8 +201,11 @@ class SyncEngine:
                 continue
             if self._note_epoch(page.epoch, report):
                 continue  # the cursor is back at the start; read again from there
-            deleting += self.store.deletions_in(page.changes)
-            self._fail_safe(deleting, held)
+            removing = self.store.deletions_in(page.changes)
+            if removing:
+                held = self.store.live_count() if held is None else held
+                deleting += removing
+                self._fail_safe(deleting, held)
             _add(report.pulled, self.store.apply_page(page))
             if not page.has_more:
                 return
@@ -216,7 +219,8 @@ class SyncEngine:
             for kind, theirs in sorted(summary.kinds.items())
             if kind in p.RECORD_KINDS and self.store.summary(kind, scope) != theirs
         ]
-        held, absent = self.store.live_count(), 0
+        held = self.store.live_count() if differing else 0
+        absent = 0
         for n, kind in enumerate(differing):
             self.progress(Progress("check", n, len(differing)))
             changes = self._whole_kind(kind)
@@ -229,6 +233,7 @@ class SyncEngine:
             report.resynced.append(kind)
         moved = self.store.cases_moved_away(scope)
         if moved:
+            held = held or self.store.live_count()
             self._fail_safe(absent + sum(moved.values()), held)
             report.cases_moved, report.cases_kept = self.store.drop_cases(sorted(moved))
         if differing:
