@@ -170,6 +170,8 @@ class SyncService(ServiceBase):
     def next_batch(self, limit: int = p.MAX_PUSH_BATCH) -> list[p.Mutation]:
         """The oldest pending change of each record (a record's next change waits for the
         hub's answer to this one, whose sequence it is based on), stamped as sent."""
+        if not self.pending_count():
+            return []  # a read, not a write transaction, when there is nothing to send
         with self._as_hub() as session:
             heads = (
                 select(func.min(OutboxEntry.seq))
@@ -272,6 +274,8 @@ class SyncService(ServiceBase):
         """Write a page of the hub's changes and, in the same transaction, the cursor after it
         (unless ``keep_cursor``: a targeted resync reads from the start of one kind)."""
         tally = PullTally(received=len(page.changes))
+        if not page.changes and (keep_cursor or self.cursor() == page.next_cursor):
+            return tally  # nothing new: no write transaction
         with self._as_hub() as session:
             # A page may hold a child before its parent (a case re-sequenced for a new worker):
             # foreign keys are checked when the page commits, not row by row.
@@ -423,16 +427,20 @@ class SyncService(ServiceBase):
 
     # Checks ---------------------------------------------------------------------------------
 
-    def summary(self, kind: str, young_people: set[str]) -> p.KindSummary:
-        """This laptop's count and digest of one kind, as the hub computes its own: records
-        the hub has (a hub sequence), in the cases the hub says are in this device's scope."""
+    def summaries(self, kinds: list[str], young_people: set[str]) -> dict[str, p.KindSummary]:
+        """This laptop's count and digest of each kind, as the hub computes its own: records
+        the hub has (a hub sequence), in the cases the hub says are in this device's scope.
+        One read transaction for them all."""
+        found: dict[str, p.KindSummary] = {}
         with self.read() as session:
-            rows = [
-                (record_id, seq, deleted is not None)
-                for record_id, seq, deleted, case in session.execute(_with_case(kind))
-                if case is None or case in young_people
-            ]
-        return p.KindSummary(count=len(rows), digest=p.scope_digest(rows))
+            for kind in kinds:
+                rows = [
+                    (record_id, seq, deleted is not None)
+                    for record_id, seq, deleted, case in session.execute(_with_case(kind))
+                    if case is None or case in young_people
+                ]
+                found[kind] = p.KindSummary(count=len(rows), digest=p.scope_digest(rows))
+        return found
 
     def resync_kind(
         self, kind: str, changes: list[p.Change], young_people: set[str], *, restored: bool

@@ -214,11 +214,9 @@ class SyncEngine:
         summary = self._retrying(self.hub.summary)
         scope = set(summary.young_people)
         restored = self.store.hub_restored()
-        differing = [
-            kind
-            for kind, theirs in sorted(summary.kinds.items())
-            if kind in p.RECORD_KINDS and self.store.summary(kind, scope) != theirs
-        ]
+        kinds = sorted(kind for kind in summary.kinds if kind in p.RECORD_KINDS)
+        mine = self.store.summaries(kinds, scope)
+        differing = [kind for kind in kinds if mine[kind] != summary.kinds[kind]]
         held = self.store.live_count() if differing else 0
         absent = 0
         for n, kind in enumerate(differing):
@@ -239,11 +237,8 @@ class SyncEngine:
         if differing:
             self._push(report)
             again = self._retrying(self.hub.summary)
-            report.mismatched = [
-                kind
-                for kind in differing
-                if self.store.summary(kind, scope) != again.kinds.get(kind)
-            ]
+            now = self.store.summaries(differing, scope)
+            report.mismatched = [kind for kind in differing if now[kind] != again.kinds.get(kind)]
         if not report.mismatched:
             self.store.settled()
 
