@@ -141,6 +141,7 @@ def test_an_edit_against_a_removal_is_a_conflict_and_nothing_is_lost(
     assert conflict.theirs_deleted
     assert not conflict.mine_deleted
     assert link not in amy.records("context_link")  # the hub's removal stands until chosen
+    assert conflict.subject == "Station underpass"  # which link, among the case's others
 
     amy.s.conflicts.resolve(conflict.id, keep="mine")
     amy.sync()

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hubdesk.errors import DomainError, NotFoundError
-from hubdesk.models import RECORD_KINDS, SyncConflict
+from hubdesk.models import RECORD_KINDS, Context, SyncConflict
 from hubdesk.services.base import ServiceBase
 from hubdesk.store.outbox import content_of, write_content
 from hubdesk.sync.merge import value_at, with_value
@@ -51,6 +51,9 @@ class ConflictView:
     fields: list[FieldSides]
     mine_deleted: bool
     theirs_deleted: bool
+    #: A few words naming the record among others of its kind ("Station underpass" for a
+    #: link to that place), or None.
+    subject: str | None = None
 
     @property
     def is_removal(self) -> bool:
@@ -112,11 +115,15 @@ class ConflictService(ServiceBase):
             query = select(SyncConflict).where(SyncConflict.resolved_at.is_(None))
             if young_person_id is not None:
                 query = query.where(SyncConflict.young_person_id == young_person_id)
-            return [_view(c) for c in session.scalars(query.order_by(SyncConflict.found_at))]
+            return [
+                _view(c, _subject(session, c))
+                for c in session.scalars(query.order_by(SyncConflict.found_at))
+            ]
 
     def conflict(self, conflict_id: str) -> ConflictView:
         with self.read() as session:
-            return _view(self._open(session, conflict_id))
+            found = self._open(session, conflict_id)
+            return _view(found, _subject(session, found))
 
     def resolve(
         self,
@@ -165,7 +172,24 @@ class ConflictService(ServiceBase):
         return found
 
 
-def _view(c: SyncConflict) -> ConflictView:
+#: The field that names a record of each kind, where it has one.
+NAMING_FIELDS = ("name", "title", "what")
+
+
+def _subject(session: Session, c: SyncConflict) -> str | None:
+    side = c.theirs if c.mine_deleted else c.mine
+    if c.kind == "context_link":
+        context = session.get(Context, side.get("context_id"))
+        return context.name if context is not None else None
+    for key in NAMING_FIELDS:
+        value = side.get(key)
+        if isinstance(value, str) and value.strip():
+            words = value.strip()
+            return words if len(words) <= 60 else words[:59] + "…"
+    return None
+
+
+def _view(c: SyncConflict, subject: str | None = None) -> ConflictView:
     return ConflictView(
         id=c.id,
         kind=c.kind,
@@ -179,4 +203,5 @@ def _view(c: SyncConflict) -> ConflictView:
         ],
         mine_deleted=c.mine_deleted,
         theirs_deleted=c.theirs_deleted,
+        subject=subject,
     )

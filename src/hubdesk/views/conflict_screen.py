@@ -50,6 +50,8 @@ def conflict_title(view: ConflictView, names: dict[str, str]) -> str:
     name = names.get(view.young_person_id or "")
     if view.kind == "plan_version" and view.young_person_id is None:
         return "Contextual safety plan"
+    if view.subject:
+        what = f"{what} ({view.subject})"
     return f"{what} — {name}" if name else what
 
 

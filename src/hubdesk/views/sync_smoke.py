@@ -133,6 +133,7 @@ def sample_conflicts(case: CaseFile) -> list[ConflictView]:
             fields=[],
             mine_deleted=False,
             theirs_deleted=True,
+            subject="Flat above the bookmaker's",
         )
     )
     return views
