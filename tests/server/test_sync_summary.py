@@ -189,3 +189,52 @@ def test_summary_and_pull_are_audited_and_the_pull_says_how_much_it_served(
     ]
     assert {(e.user_id, e.device_id) for e in events} == {(me.user_id, me.device_id)}
     assert hub.verify_audit().ok
+
+
+def test_the_young_people_digest_is_the_documented_text_in_any_order() -> None:
+    people = ["b-2", "a-1", "a-10"]
+    expected = hashlib.sha256(b"a-1\na-10\nb-2\n").hexdigest()
+    assert p.young_people_digest(people) == expected
+    assert p.young_people_digest(reversed(people)) == expected
+    assert p.young_people_digest([]) == EMPTY
+    assert p.young_people_digest(["a-1", "a-10"]) != expected
+
+
+def test_a_summary_leaves_out_the_young_people_the_device_already_has(
+    served: Served, org: Org, hub: Hub
+) -> None:
+    _, amy = served.enrol("north-amy")
+    first, _ = new_case(served, amy)
+    second, _ = new_case(served, amy)
+    plain = summary(served, amy)
+    assert set(plain) == {"epoch", "kinds", "young_people"}  # as before known_scope existed
+    people = plain["young_people"]
+    assert people == sorted([first, second])
+    digest = p.young_people_digest(people)
+
+    asked = summary_knowing(served, amy, digest)
+    assert set(asked) == {"epoch", "kinds", "young_people_digest"}
+    assert asked["young_people_digest"] == digest
+    assert asked["kinds"] == plain["kinds"]
+    assert p.SyncSummary.model_validate(asked).young_people is None
+
+    stale = p.young_people_digest([first])  # the device has not seen the second case yet
+    told = summary_knowing(served, amy, stale)
+    assert (told["young_people"], told["young_people_digest"]) == (people, digest)
+
+    lead = hub.authenticate(served.enrol("north-lead")[1])
+    hub.allocate(second, "north-ben", lead)  # a case moved away changes the digest
+    moved = summary_knowing(served, amy, digest)
+    assert moved["young_people"] == [first]
+    assert moved["young_people_digest"] == p.young_people_digest([first])
+
+    for wrong in ("0" * 63, "A" * 64, digest + "0"):
+        refused = served.call("GET", f"{SUMMARY}?known_scope={wrong}", token=amy)
+        assert refused.status == 422, wrong
+        assert refused.headers["content-type"] == "application/problem+json"
+
+
+def summary_knowing(served: Served, token: str, known: str) -> dict[str, Any]:
+    reply = served.call("GET", f"{SUMMARY}?known_scope={known}", token=token)
+    assert reply.status == 200, reply.body
+    return dict(reply.body)

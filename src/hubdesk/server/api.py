@@ -453,11 +453,30 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY) -> FastAPI:
         device then pulls again from 0."""
         return sync.pull(hub, who, after, limit, kind)
 
-    @app.get(f"{api}/sync/summary", response_model=p.SyncSummary, tags=["sync"])
-    def sync_summary(who: Who) -> p.SyncSummary:
+    @app.get(
+        f"{api}/sync/summary",
+        response_model=p.SyncSummary,
+        # Fields left out rather than sent as null: a request without ``known_scope`` is
+        # answered exactly as before it existed.
+        response_model_exclude_none=True,
+        tags=["sync"],
+    )
+    def sync_summary(
+        who: Who,
+        known_scope: Annotated[
+            str | None,
+            Query(
+                pattern=p.SHA256_PATTERN,
+                description=(
+                    "The young_people_digest of the list of young people this device holds: "
+                    "when it is still right, the list is left out of the answer."
+                ),
+            ),
+        ] = None,
+    ) -> p.SyncSummary:
         """Per kind of record, the count and digest of what a pull from 0 would serve this
         device, and whose cases it reaches: to check a device holds the same after a sync."""
-        return sync.summary(hub, who)
+        return sync.summary(hub, who, known_scope)
 
     @app.put(f"{api}/blobs/{{sha256}}", response_model=p.BlobStatus, tags=["files"])
     def blob_declare(sha256: Sha256Path, body: p.BlobDeclaration, who: Who) -> p.BlobStatus:

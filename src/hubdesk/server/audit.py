@@ -4,35 +4,118 @@ Rows are only ever inserted. Each row's hash covers its fields and the previous 
 writers lock the single head row first (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite takes its
 write lock at BEGIN), so concurrent workers still make one chain. A changed, removed or
 reordered row is found by :func:`verify`.
+
+A transaction *notes* its events as it goes (:func:`note`) and appends them all at its end
+(:func:`write_noted`, which ``Hub.unit`` calls just before committing): one lock of the head,
+the chain worked out in memory, the rows inserted together. The head is therefore held only
+from that append to the commit, not for the whole transaction, and a push of many changes
+locks it once, not once per change. The rows and their hashes are exactly those that one
+:func:`record` per event, in the same order, would have written.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from hubdesk.server.tables import AuditHead, HubAuditEvent
+from hubdesk.server.tables import AuditHead, HubAuditEvent, ServerBase
 
 GENESIS = "0" * 64
+_EVENTS = ServerBase.metadata.tables[HubAuditEvent.__tablename__]
+_HEAD = ServerBase.metadata.tables[AuditHead.__tablename__]
+#: Where a transaction's noted events wait (in ``Session.info``) until it appends them.
+NOTED = "hubdesk.audit.noted"
 
 
-def _digest(prev_hash: str, event: HubAuditEvent) -> str:
+@dataclass(frozen=True)
+class Entry:
+    """One event, before it has a place in the chain."""
+
+    at: datetime
+    action: str
+    user_id: int | None = None
+    device_id: str | None = None
+    kind: str | None = None
+    record_id: str | None = None
+
+    @classmethod
+    def of(cls, event: HubAuditEvent) -> Entry:
+        return cls(
+            event.at, event.action, event.user_id, event.device_id, event.kind, event.record_id
+        )
+
+
+def _digest(prev_hash: str, seq: int, entry: Entry) -> str:
     body = {
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "user": event.user_id,
-        "device": event.device_id,
-        "action": event.action,
-        "kind": event.kind,
-        "record": event.record_id,
+        "seq": seq,
+        "at": entry.at.isoformat(),
+        "user": entry.user_id,
+        "device": entry.device_id,
+        "action": entry.action,
+        "kind": entry.kind,
+        "record": entry.record_id,
         "prev": prev_hash,
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def note(session: Session, entry: Entry) -> None:
+    """Keep an event for :func:`write_noted` at the end of this transaction."""
+    session.info.setdefault(NOTED, []).append(entry)
+
+
+def take_noted(session: Session) -> list[Entry]:
+    """The events noted in this transaction so far, which it will no longer write itself."""
+    noted: list[Entry] = session.info.pop(NOTED, [])
+    return noted
+
+
+def write_noted(session: Session) -> None:
+    """Append the events noted in this transaction to the chain (nothing when there are none)."""
+    append(session, take_noted(session))
+
+
+def append(session: Session, entries: Sequence[Entry]) -> None:
+    """Append events to the chain, in order, under one lock of the head (held to commit).
+    What the session holds unwritten is written first, so the head is the last thing this
+    transaction locks. (Plain statements on the tables: no ORM objects.)"""
+    if not entries:
+        return
+    session.flush()
+    conn = session.connection()
+    head = conn.execute(
+        select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+    ).first()
+    seq, prev = (0, GENESIS) if head is None else (head.last_seq, head.last_hash)
+    rows = []
+    for entry in entries:
+        seq += 1
+        digest = _digest(prev, seq, entry)
+        rows.append(
+            {
+                "seq": seq,
+                "at": entry.at,
+                "user_id": entry.user_id,
+                "device_id": entry.device_id,
+                "action": entry.action,
+                "kind": entry.kind,
+                "record_id": entry.record_id,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    conn.execute(insert(_EVENTS), rows)
+    if head is None:  # the first event of all
+        conn.execute(insert(_HEAD).values(id=1, last_seq=seq, last_hash=prev))
+    else:
+        conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=seq, last_hash=prev))
 
 
 def record(
@@ -44,26 +127,10 @@ def record(
     device_id: str | None = None,
     kind: str | None = None,
     record_id: str | None = None,
-) -> HubAuditEvent:
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    if head is None:
-        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
-        session.add(head)
-    event = HubAuditEvent(
-        seq=head.last_seq + 1,
-        at=at,
-        user_id=user_id,
-        device_id=device_id,
-        action=action,
-        kind=kind,
-        record_id=record_id,
-        prev_hash=head.last_hash,
-        hash="",
-    )
-    event.hash = _digest(head.last_hash, event)
-    session.add(event)
-    head.last_seq, head.last_hash = event.seq, event.hash
-    return event
+) -> None:
+    """Append one event now (after any this transaction noted before it)."""
+    note(session, Entry(at, action, user_id, device_id, kind, record_id))
+    write_noted(session)
 
 
 @dataclass(frozen=True)
@@ -81,7 +148,7 @@ def verify(session: Session) -> ChainReport:
     for event in session.scalars(select(HubAuditEvent).order_by(HubAuditEvent.seq)):
         if event.seq != expected_seq:
             return ChainReport(count, expected_seq)  # that row is missing
-        if event.prev_hash != prev or _digest(prev, event) != event.hash:
+        if event.prev_hash != prev or _digest(prev, event.seq, Entry.of(event)) != event.hash:
             return ChainReport(count, event.seq)
         prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
     head = session.get(AuditHead, 1)

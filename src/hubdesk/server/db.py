@@ -1,6 +1,12 @@
 """The hub's database: an engine for a URL (PostgreSQL through psycopg 3, or SQLite), its
 schema brought up to date with Alembic, and one transaction per unit of work.
 
+On SQLite a unit that may write begins ``IMMEDIATE`` (it takes the one write lock at once), and
+a unit opened ``read_only`` begins deferred: in WAL mode that is a snapshot of what had
+committed when it first reads, which neither waits for the writer nor holds it up. A
+read-only unit refuses to write (a deferred transaction that later tries to write can fail
+to take the lock, so it is stopped at the first attempt instead).
+
 Workers keep no state of their own: everything shared (rate limits, tokens, the audit head)
 is in the database, so several processes can serve one PostgreSQL.
 """
@@ -19,11 +25,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from hubdesk.errors import HubDeskError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The execution option that marks a read-only unit's connection (SQLite: a deferred BEGIN).
+READ_ONLY = "hubdesk_read_only"
+#: The most each SQLite connection keeps of the database in memory (KiB; used as needed).
+SQLITE_CACHE_KIB = 32 * 1024
 
 
 class DatabaseError(HubDeskError):
@@ -51,7 +61,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -63,12 +73,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Room for a large caseload's records in each connection's page cache (the default is
+    # 2 MiB): a summary or a pull of thousands of records then reads them from here.
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    # Take the write lock at BEGIN: two workers never both read then fail to upgrade a lock.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Any) -> None:
+    # A unit that may write takes the write lock at BEGIN: two workers never both read then
+    # fail to upgrade a lock. A read-only unit (which cannot write) takes a snapshot instead.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class ReadOnlyUnit(RuntimeError):
+    """Something tried to write in a unit opened read-only (a bug in the hub, not a user's
+    mistake)."""
+
+
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    raise ReadOnlyUnit("A read-only unit of work tried to write.")
+
+
+def _refuse_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlyUnit("A read-only unit of work tried to write.")
 
 
 def alembic_config() -> Config:
@@ -118,14 +149,21 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: The same pool, for reading only (see the module's docstring).
+        self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        self.reads = sessionmaker(self.read_engine, expire_on_commit=False)
+        event.listen(self.reads, "before_flush", _refuse_flush)
+        event.listen(self.reads, "do_orm_execute", _refuse_statement)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def unit(self) -> Iterator[Session]:
-        with self.sessions.begin() as session:
+    def unit(self, *, read_only: bool = False) -> Iterator[Session]:
+        """One transaction, committed on success; ``read_only``: one that only reads (see
+        the module's docstring), which raises :class:`ReadOnlyUnit` if it tries to write."""
+        with (self.reads if read_only else self.sessions).begin() as session:
             yield session
 
     def dispose(self) -> None:

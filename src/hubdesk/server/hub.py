@@ -13,13 +13,13 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,7 @@ from hubdesk.server.tables import (
     OrganisationInfo,
     Role,
     ServedDefinition,
+    ServerBase,
     Team,
     User,
     utcnow,
@@ -60,6 +61,8 @@ PER_USER_LIMIT = 10
 #: Attempts allowed from one address in a minute (several people share an office address).
 PER_ADDRESS_LIMIT = 60
 WINDOW = timedelta(minutes=1)
+#: A device's last-seen time is written at most this often.
+SEEN_EVERY = timedelta(minutes=1)
 TOKEN_PREFIX = "hd1_"  # noqa: S105 - a prefix that marks a token, not a secret
 
 
@@ -67,26 +70,120 @@ TOKEN_PREFIX = "hd1_"  # noqa: S105 - a prefix that marks a token, not a secret
 #: sequence numbers commit in the order they are handed out and a pull reading "after N" can
 #: never skip one that commits late (SQLite has one writer already).
 CHANGE_LOG_LOCK = 0x4855_4244_4553_4B  # "HUBDESK"
+#: ``Session.info`` keys: this transaction holds the change-log lock; its ``Changes``; and the
+#: mark of a session opened by ``Hub.unit`` (_WRITES: its end writes both logs) or
+#: ``Hub.reading`` (_READS: what it audits is written after it).
+_LOCKED = "hubdesk.changes.locked"
+_CHANGES = "hubdesk.changes"
+_UNIT = "hubdesk.unit"
+_CHANGE_LOG = ServerBase.metadata.tables[ChangeLog.__tablename__]
+_WRITES, _READS = "writes", "reads"
 
 
 def lock_changes(session: Session) -> None:
-    """Hold the change-log lock to the end of this transaction (taking it again is free).
-    Writers that read records and then change them take it first, so nothing changes
-    between their check and their write."""
+    """Hold the change-log lock to the end of this transaction (taking it again is free: no
+    statement). Writers that read records and then change them take it first, so nothing
+    changes between their check and their write."""
+    if session.info.get(_LOCKED):
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
+    session.info[_LOCKED] = True
+
+
+class Changes:
+    """The change-log sequences one transaction hands out, and its change-log rows.
+
+    Every writer of the change log holds the change-log lock (taken here first) until it
+    commits, so while this transaction holds it nobody else hands out a number: the last one
+    handed out is read once (PostgreSQL: the column's sequence, advanced by one; SQLite: the
+    highest row, as its rowid would be), and the following ones are counted here, with no
+    statement per change. The rows are inserted together by :meth:`write` at the end of the
+    transaction (``Hub.unit``), and PostgreSQL's sequence is then moved on to the last number
+    counted, so a later transaction carries on after it. Numbers are therefore unique,
+    strictly increasing, and commit in the order they were handed out, as when each change
+    inserted its own row.
+    """
+
+    def __init__(self, session: Session) -> None:
+        lock_changes(session)
+        self.session = session
+        self.rows: list[dict[str, object]] = []
+        self.first: int | None = None
+        self.last = 0
+
+    @classmethod
+    def of(cls, session: Session) -> Changes:
+        """This transaction's changes (made, taking the lock, on first use)."""
+        if session.info.get(_UNIT) != _WRITES:
+            raise RuntimeError("Changes are numbered only inside Hub.unit().")
+        changes: Changes | None = session.info.get(_CHANGES)
+        if changes is None:
+            changes = session.info[_CHANGES] = cls(session)
+        return changes
+
+    def take(self, kind: str, record_id: str, op: str, at: datetime) -> int:
+        """The next change sequence, for one record."""
+        if self.first is None:
+            self.first = self.last = self._next_from_database()
+        else:
+            self.last += 1
+        self.rows.append(
+            {"seq": self.last, "kind": kind, "record_id": record_id, "op": op, "at": at}
+        )
+        return self.last
+
+    def _next_from_database(self) -> int:
+        if self._postgresql:
+            first = self.session.scalar(
+                text("SELECT nextval(pg_get_serial_sequence('change_log', 'seq'))")
+            )
+        else:
+            first = self.session.scalar(select(func.coalesce(func.max(ChangeLog.seq), 0) + 1))
+        assert isinstance(first, int)
+        return first
+
+    @property
+    def _postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def write(self) -> None:
+        """Insert the change-log rows counted (the lock is still held: it ends with the
+        transaction)."""
+        if not self.rows:
+            return
+        self.session.execute(insert(_CHANGE_LOG), self.rows)  # the table: no ORM objects
+        if self._postgresql and self.first is not None and self.last > self.first:
+            self.session.execute(
+                text("SELECT setval(pg_get_serial_sequence('change_log', 'seq'), :last)"),
+                {"last": self.last},
+            )
+        self.rows = []
 
 
 def next_change(session: Session, kind: str, record_id: str, op: str, at: datetime) -> int:
     """Take the next change sequence (under the change-log lock) for one record."""
-    lock_changes(session)
-    change = ChangeLog(kind=kind, record_id=record_id, op=op, at=at)
-    session.add(change)
-    session.flush()
-    return change.seq
+    return Changes.of(session).take(kind, record_id, op, at)
 
 
 _USERS_AND_TEAMS = select(User, Team.name).outerjoin(Team, User.team_id == Team.id)
+
+
+#: The device and user behind a token's digest (built once: it runs for every request).
+_SIGNED_IN = (
+    select(
+        Device.id,
+        Device.revoked_at,
+        Device.last_seen_at,
+        User.id,
+        User.username,
+        User.role,
+        User.team_id,
+        User.disabled,
+    )
+    .join(User, Device.user_id == User.id)
+    .where(Device.token_digest == bindparam("digest"))
+)
 
 
 def token_digest(token: str) -> str:
@@ -132,8 +229,53 @@ class Hub:
         self.clock = clock
         self._ca: OrganisationCA | None = None
 
-    def unit(self) -> AbstractContextManager[Session]:
-        return self.db.unit()
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        """One transaction, committed on success. What it numbered in the change log and what
+        it audited are written last, just before the commit: the audit head (which every
+        audited transaction locks) is then held only for that append and the commit."""
+        with self.db.unit() as session:
+            session.info[_UNIT] = _WRITES
+            yield session
+            self._finish(session)
+
+    @staticmethod
+    def _finish(session: Session) -> None:
+        changes: Changes | None = session.info.get(_CHANGES)
+        if changes is not None:
+            changes.write()
+        session.flush()  # the records before the audit head is locked, not after
+        audit.write_noted(session)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads, and audits what it read (a pull, a summary, a case).
+
+        On PostgreSQL it is :meth:`unit`: the audit rows are appended just before the commit.
+
+        On SQLite the read is a deferred transaction (``Database.unit(read_only=True)``): in
+        WAL mode, one consistent snapshot of what had committed when it first read, taken
+        without the write lock, so reads no longer queue behind each other and the writer.
+        Its audit rows are then appended by a short write transaction of their own, after
+        the read and before anything is returned: nothing read leaves the hub unless its
+        audit row has committed (if that write fails, the request fails and nothing is
+        sent). The snapshot holds every change committed before it, and SQLite commits one
+        writer at a time in sequence order, so a pull still never skips a sequence; what it
+        served is recorded from the snapshot itself. Only the audit row's place in the chain
+        may come after a write that committed between the read and the append.
+        """
+        if not self.db.is_sqlite:
+            with self.unit() as session:
+                yield session
+            return
+        with self.db.unit(read_only=True) as session:
+            session.info[_UNIT] = _READS
+            yield session
+            noted = audit.take_noted(session)
+        if noted:
+            with self.unit() as session:
+                for entry in noted:
+                    audit.note(session, entry)
 
     # The organisation ---------------------------------------------------------------------
 
@@ -163,7 +305,7 @@ class Hub:
                     created_at=self.clock(),
                 )
             )
-            audit.record(session, at=self.clock(), action="set-up")
+            self._note(session, action="set-up")
 
     def renew_epoch(self, by: int | None = None) -> str:
         """Give the organisation a new epoch (run after restoring the database from a backup):
@@ -171,7 +313,7 @@ class Hub:
         with self.unit() as session:
             org = self.organisation(session)
             org.epoch = str(uuid.uuid4())
-            audit.record(session, at=self.clock(), action="epoch-renew", user_id=by)
+            self._note(session, action="epoch-renew", user_id=by)
             return org.epoch
 
     def purge_tombstones(self, older_than: timedelta, by: int | None = None) -> tuple[int, int]:
@@ -189,9 +331,8 @@ class Hub:
             if count:
                 session.execute(delete(HubRecord).where(*old))
                 org.oldest_cursor = max(org.oldest_cursor, highest)
-            audit.record(
+            self._note(
                 session,
-                at=self.clock(),
                 action="tombstones-purge",
                 user_id=by,
                 record_id=f"removed {count}",
@@ -210,7 +351,7 @@ class Hub:
             team = Team(name=name, created_at=self.clock())
             session.add(team)
             session.flush()
-            audit.record(session, at=self.clock(), action="team-create", user_id=by)
+            self._note(session, action="team-create", user_id=by)
             return team.id
 
     def create_user(
@@ -245,9 +386,7 @@ class Hub:
             )
             session.add(user)
             session.flush()
-            audit.record(
-                session, at=self.clock(), action="user-create", user_id=by, record_id=username
-            )
+            self._note(session, action="user-create", user_id=by, record_id=username)
             return user.id
 
     def disable_user(self, username: str, by: int | None = None) -> int:
@@ -261,9 +400,7 @@ class Hub:
             ):
                 device.revoked_at, device.revoked_by = self.clock(), by
                 revoked += 1
-            audit.record(
-                session, at=self.clock(), action="user-disable", user_id=by, record_id=username
-            )
+            self._note(session, action="user-disable", user_id=by, record_id=username)
             return revoked
 
     def reset_password(self, username: str, password: str, by: int | None = None) -> None:
@@ -271,19 +408,17 @@ class Hub:
         with self.unit() as session:
             user = self._existing_user(session, username)
             user.password_hash = password_hash
-            audit.record(
-                session, at=self.clock(), action="password-reset", user_id=by, record_id=username
-            )
+            self._note(session, action="password-reset", user_id=by, record_id=username)
 
     def users(self) -> list[tuple[User, str | None]]:
         """Every user with their team's name."""
-        with self.unit() as session:
+        with self.db.unit(read_only=True) as session:
             rows = session.execute(_USERS_AND_TEAMS.order_by(User.username)).all()
             return [(user, team) for user, team in rows]
 
     def user(self, user_id: int) -> tuple[User, str | None]:
         """One user with their team's name (NotFound if the account is gone)."""
-        with self.unit() as session:
+        with self.db.unit(read_only=True) as session:
             row = session.execute(_USERS_AND_TEAMS.where(User.id == user_id)).first()
             if row is None:
                 raise NotFound("user")
@@ -406,9 +541,8 @@ class Hub:
                         enrolled_at=self.clock(),
                     )
                 )
-                audit.record(
+                self._note(
                     session,
-                    at=self.clock(),
                     action="device-enrol",
                     user_id=user_id,
                     device_id=device_id,
@@ -427,27 +561,39 @@ class Hub:
             raise Conflict("This device is already enrolled.") from None
 
     def authenticate(self, token: str | None) -> Principal:
-        """The principal behind a device token; a revoked device is told so."""
+        """The principal behind a device token; a revoked device is told so.
+
+        A read (one statement, without the write lock on SQLite); the device's last-seen time
+        is written, in a transaction of its own, only when it is over a minute old."""
         if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             raise NotSignedIn("Sign in to the hub from HubDesk to enrol this device.")
+        with self.db.read_engine.connect() as conn:
+            found = conn.execute(_SIGNED_IN, {"digest": token_digest(token)}).first()
+        if found is None:
+            raise NotSignedIn("This device is not enrolled with the hub.")
+        device_id, revoked_at, last_seen_at, user_id, username, role, team_id, disabled = found
+        if revoked_at is not None or disabled:
+            raise DeviceRevoked()
+        now = self.clock()
+        if last_seen_at is None or now - last_seen_at > SEEN_EVERY:
+            self._seen(device_id, now)
+        return Principal(user_id, username, Role(role), team_id, device_id)
+
+    def _seen(self, device_id: str, now: datetime) -> None:
+        """Note when a device was last seen (at most once a minute: not a write per request;
+        of two requests at once, the one that writes second changes nothing)."""
         with self.unit() as session:
-            device = session.scalar(
-                select(Device).where(Device.token_digest == token_digest(token))
+            session.execute(
+                update(Device)
+                .where(
+                    Device.id == device_id,
+                    (Device.last_seen_at.is_(None)) | (Device.last_seen_at < now - SEEN_EVERY),
+                )
+                .values(last_seen_at=now)
             )
-            if device is None:
-                raise NotSignedIn("This device is not enrolled with the hub.")
-            if device.revoked_at is not None:
-                raise DeviceRevoked()
-            user = session.get(User, device.user_id)
-            if user is None or user.disabled:
-                raise DeviceRevoked()
-            now = self.clock()
-            if device.last_seen_at is None or now - device.last_seen_at > timedelta(minutes=1):
-                device.last_seen_at = now  # at most once a minute: not a write per request
-            return Principal(user.id, user.username, Role(user.role), user.team_id, device.id)
 
     def devices(self) -> list[tuple[Device, str]]:
-        with self.unit() as session:
+        with self.db.unit(read_only=True) as session:
             rows = session.execute(
                 select(Device, User.username)
                 .join(User, Device.user_id == User.id)
@@ -465,9 +611,8 @@ class Hub:
                 raise NotFound("device")
             if device.revoked_at is None:
                 device.revoked_at, device.revoked_by = self.clock(), by
-            audit.record(
+            self._note(
                 session,
-                at=self.clock(),
                 action="device-revoke",
                 user_id=by,
                 device_id=by_device,
@@ -526,7 +671,7 @@ class Hub:
         return who.role is Role.TEAM_LEAD and allocation.team_id == who.team_id
 
     def caseload(self, who: Principal) -> list[tuple[Allocation, str, str, int | None]]:
-        with self.unit() as session:
+        with self.reading() as session:
             query = (
                 select(Allocation, User.username, Team.name, HubRecord.seq)
                 .join(User, Allocation.practitioner_id == User.id)
@@ -548,7 +693,7 @@ class Hub:
 
     def case(self, who: Principal, young_person_id: str) -> list[HubRecord]:
         """Every record of one young person in scope (404 otherwise); the read is audited."""
-        with self.unit() as session:
+        with self.reading() as session:
             allocation = session.get(Allocation, young_person_id)
             if allocation is None or not self._reaches(who, allocation):
                 raise NotFound("young person")
@@ -571,7 +716,7 @@ class Hub:
 
     def context(self, who: Principal, context_id: str) -> HubRecord:
         """A context of the asker's team (404 otherwise); the read is audited."""
-        with self.unit() as session:
+        with self.reading() as session:
             row = session.get(HubRecord, ("context", context_id))
             if row is None or who.team_id is None or row.team_id != who.team_id:
                 raise NotFound("context")
@@ -625,9 +770,8 @@ class Hub:
                 row.seq = next_change(
                     session, "screening_definition", record_id, "put", self.clock()
                 )
-                audit.record(
+                self._note(
                     session,
-                    at=self.clock(),
                     action="definition-publish",
                     user_id=by,
                     kind="screening_definition",
@@ -639,7 +783,7 @@ class Hub:
         return sum(self.publish_definition(canonical_json(d))[2] for d in library.shipped())
 
     def definitions(self) -> list[ServedDefinition]:
-        with self.unit() as session:
+        with self.db.unit(read_only=True) as session:
             return list(
                 session.scalars(
                     select(ServedDefinition).order_by(
@@ -649,7 +793,7 @@ class Hub:
             )
 
     def definition(self, definition_id: str, version: int) -> ServedDefinition:
-        with self.unit() as session:
+        with self.db.unit(read_only=True) as session:
             row = session.get(ServedDefinition, (definition_id, version))
             if row is None:
                 raise NotFound("screening tool version")
@@ -666,9 +810,9 @@ class Hub:
         kind: str | None = None,
         record_id: str | None = None,
     ) -> None:
-        audit.record(
+        """Audit what ``who`` did in this transaction (appended to the chain at its end)."""
+        self._note(
             session,
-            at=self.clock(),
             action=action,
             user_id=who.user_id if who else None,
             device_id=who.device_id if who else None,
@@ -676,8 +820,23 @@ class Hub:
             record_id=record_id,
         )
 
+    def _note(
+        self,
+        session: Session,
+        *,
+        action: str,
+        user_id: int | None = None,
+        device_id: str | None = None,
+        kind: str | None = None,
+        record_id: str | None = None,
+    ) -> None:
+        if not session.info.get(_UNIT):
+            raise RuntimeError("Audit events are written only by Hub.unit() or Hub.reading().")
+        entry = audit.Entry(self.clock(), action, user_id, device_id, kind, record_id)
+        audit.note(session, entry)
+
     def audit_between(self, start: datetime, end: datetime) -> Iterator[HubAuditEvent]:
-        with self.unit() as session:
+        with self.db.unit(read_only=True) as session:
             rows = list(
                 session.scalars(
                     select(HubAuditEvent)
@@ -688,5 +847,5 @@ class Hub:
         yield from rows
 
     def verify_audit(self) -> audit.ChainReport:
-        with self.unit() as session:
+        with self.db.unit(read_only=True) as session:
             return audit.verify(session)

@@ -5,28 +5,48 @@ equals the one the device based it on; otherwise it is a *conflict* and the hub'
 back, so the device keeps both. An update based on a tombstone restores the record (the
 device saw the deletion and kept its copy). Every mutation's first result is stored under its
 id: a replay (the device never saw the answer) returns that result and changes nothing.
+A push of many mutations reads what they need in three statements and writes in one
+statement per table (``_Batch``), but answers exactly as if each mutation had been pushed on
+its own, in order: each sees what the ones before it did.
 
 **Pull** serves records whose last change is after the device's cursor, in sequence order,
 in the asker's scope (their allocated young people's records, their team's contexts, served
 screening tools), deleted ones as tombstones; optionally of one kind only (a targeted
-resync). Sequences are handed out under a lock held to commit (``hub.next_change``), so no
+resync). Sequences are handed out under a lock held to commit (``hub.Changes``), so no
 change can commit behind a cursor already served. Tombstones purged by the administrator
 (``hub.purge_tombstones``) move the organisation's ``oldest_cursor``: a pull from a cursor
 below it is answered 410 ``resync-needed``, and the device fetches everything from 0.
 
 **Summary** counts and digests, per kind, what a pull from 0 would serve (the same scope
 condition), so a device can find a difference after its sync and resync that kind.
+
+Pull and summary are reads (``Hub.reading``): on SQLite they take no write lock while they
+read, and their audit rows are appended after, before anything is answered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from hubdesk.server import blobs
-from hubdesk.server.hub import Hub, Principal, lock_changes, next_change
+from hubdesk.server.hub import Changes, Hub, Principal
 from hubdesk.server.problems import Problem
 from hubdesk.server.tables import (
     Allocation,
@@ -34,6 +54,7 @@ from hubdesk.server.tables import (
     HubRecord,
     Role,
     ServedDefinition,
+    ServerBase,
 )
 from hubdesk.sync import protocol as p
 
@@ -44,32 +65,25 @@ NOT_YOURS = "This record cannot be changed from this device."
 APPEND_ONLY = frozenset({"contact_note", "addendum"})
 #: A safety plan, its versions and actions: for one young person's case, or for a context.
 PLAN_KINDS = frozenset({"safety_plan", "plan_version", "plan_action"})
+#: What SQLite's planner is told of the share of records changed after a device's cursor.
+SELECTIVE = "0.001"
 
 
 def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushResponse:
     with hub.unit() as session:
         # Before any record is read: two pushes on one base can never both pass the check.
-        lock_changes(session)
+        changes = Changes.of(session)
         epoch = hub.organisation(session).epoch
+        batch = _Batch.load(session, mutations)
         results = []
         for mutation in mutations:
             key = str(mutation.mutation_id)
-            first = session.get(AppliedMutation, key)
+            first = batch.applied.get(key)
             if first is not None:
                 results.append(_replayed(first, who, mutation))
                 continue
-            result = _apply(hub, session, who, mutation)
-            session.add(
-                AppliedMutation(
-                    mutation_id=key,
-                    device_id=who.device_id,
-                    kind=mutation.kind,
-                    record_id=mutation.record_id,
-                    result=result.model_dump(mode="json"),
-                    at=hub.clock(),
-                )
-            )
-            session.flush()
+            result = _apply(hub, session, batch, changes, who, mutation)
+            batch.add_applied(key, who, mutation, result, hub.clock())
             if result.status == "applied":
                 hub.write_audit(
                     session,
@@ -79,10 +93,171 @@ def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushRespons
                     record_id=mutation.record_id,
                 )
             results.append(result)
+        # The records and the mutations' results now, in a few statements; then, as the
+        # transaction ends (Hub.unit), the change log and last the audit events, under one
+        # lock of the audit head.
+        batch.write(session)
         return p.PushResponse(results=results, epoch=epoch)
 
 
-def _replayed(first: AppliedMutation, who: Principal, m: p.Mutation) -> p.MutationResult:
+@dataclass
+class _Record:
+    """A record as a push sees it: read from the hub, or made by this push; ``stored``
+    once the database holds it, ``changed`` when this push has changed it since."""
+
+    kind: str
+    id: str
+    young_person_id: str | None
+    team_id: int | None
+    seq: int
+    content: dict[str, Any]
+    deleted: bool
+    updated_at: datetime | None = None
+    stored: bool = True
+    changed: bool = False
+
+    def columns(self) -> dict[str, Any]:
+        return {column: getattr(self, column) for column in _RECORD_COLUMNS}
+
+
+_RECORD_COLUMNS = (
+    "kind",
+    "id",
+    "young_person_id",
+    "team_id",
+    "seq",
+    "content",
+    "deleted",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class _Applied:
+    """A mutation's first result, as ``applied_mutation`` keeps it."""
+
+    device_id: str
+    kind: str | None
+    record_id: str | None
+    result: dict[str, Any]
+
+
+@dataclass
+class _Batch:
+    """What a push's mutations need to read, read together in three statements under the
+    change-log lock (so nothing changes between this read and the push's writes), and kept
+    up to date as the push goes: a record created or changed by one mutation, its
+    allocation, and each mutation's first result are seen by the mutations after it, as
+    they would be in the database. A key looked up and absent stays absent until the push
+    itself adds it. What the push makes is written by :meth:`write`, in one statement per
+    table (at the end, or before a check that reads the database itself)."""
+
+    applied: dict[str, _Applied]
+    records: dict[tuple[str, str], _Record]
+    allocations: dict[str, Allocation]
+    new_applied: list[dict[str, Any]] = field(default_factory=list)
+    new_allocations: list[Allocation] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, session: Session, mutations: Sequence[p.Mutation]) -> _Batch:
+        keys = {str(m.mutation_id) for m in mutations}
+        wanted = {(m.kind, m.record_id) for m in mutations}
+        wanted |= {("context", m.context_id) for m in mutations if m.context_id is not None}
+        people = {person for m in mutations if (person := _case_of(m)) is not None}
+        applied = session.execute(
+            select(
+                AppliedMutation.mutation_id,
+                AppliedMutation.device_id,
+                AppliedMutation.kind,
+                AppliedMutation.record_id,
+                AppliedMutation.result,
+            ).where(AppliedMutation.mutation_id.in_(keys))
+        )
+        # By kinds and by ids, which both databases look up in the primary key (SQLite scans
+        # the whole table for a list of (kind, id) pairs); the pairs not asked for are left.
+        columns = [getattr(HubRecord, column) for column in _RECORD_COLUMNS]
+        records = session.execute(
+            select(*columns).where(
+                HubRecord.kind.in_({kind for kind, _ in wanted}),
+                HubRecord.id.in_({record_id for _, record_id in wanted}),
+            )
+        )
+        allocations = session.scalars(
+            select(Allocation).where(Allocation.young_person_id.in_(people))
+        )
+        return cls(
+            applied={key: _Applied(*rest) for key, *rest in applied},
+            records={
+                (row.kind, row.id): _Record(**row._mapping)
+                for row in records
+                if (row.kind, row.id) in wanted
+            },
+            allocations={row.young_person_id: row for row in allocations},
+        )
+
+    def add_record(self, record: _Record) -> None:
+        self.records[(record.kind, record.id)] = record
+
+    def add_allocation(self, allocation: Allocation) -> None:
+        self.allocations[allocation.young_person_id] = allocation
+        self.new_allocations.append(allocation)
+
+    def add_applied(
+        self, key: str, who: Principal, m: p.Mutation, result: p.MutationResult, at: datetime
+    ) -> None:
+        first = _Applied(who.device_id, m.kind, m.record_id, result.model_dump(mode="json"))
+        self.applied[key] = first
+        self.new_applied.append(
+            {
+                "mutation_id": key,
+                "device_id": first.device_id,
+                "kind": first.kind,
+                "record_id": first.record_id,
+                "result": first.result,
+                "at": at,
+            }
+        )
+
+    def write(self, session: Session) -> None:
+        """Write what this push has made or changed and not yet written."""
+        made = [r.columns() for r in self.records.values() if not r.stored]
+        changed = [r.columns() for r in self.records.values() if r.stored and r.changed]
+        # Plain table statements (no ORM objects: a push may hold hundreds of records).
+        if made:
+            session.execute(insert(_RECORDS), made)
+        if changed:
+            session.execute(_UPDATE_RECORD, [_keyed(row) for row in changed])
+        if self.new_allocations:
+            rows = [{c: getattr(a, c) for c in _ALLOCATION_COLUMNS} for a in self.new_allocations]
+            session.execute(insert(_ALLOCATIONS), rows)
+        if self.new_applied:
+            session.execute(insert(_APPLIED), self.new_applied)
+        for record in self.records.values():
+            record.stored, record.changed = True, False
+        self.new_allocations, self.new_applied = [], []
+
+
+_ALLOCATION_COLUMNS = ("young_person_id", "practitioner_id", "team_id", "allocated_at")
+_RECORDS = ServerBase.metadata.tables[HubRecord.__tablename__]
+_ALLOCATIONS = ServerBase.metadata.tables[Allocation.__tablename__]
+_APPLIED = ServerBase.metadata.tables[AppliedMutation.__tablename__]
+#: What a push changes in a record it holds (whose case or team it is never changes).
+_CHANGING = ("seq", "content", "deleted", "updated_at")
+#: A record changed by a push, by its primary key (kind, id).
+_UPDATE_RECORD = (
+    update(_RECORDS)
+    .where(_RECORDS.c.kind == bindparam("key_kind"), _RECORDS.c.id == bindparam("key_id"))
+    .values({column: bindparam(column) for column in _CHANGING})
+)
+
+
+def _keyed(row: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of ``_UPDATE_RECORD`` (only these: a column named in them would be
+    set too)."""
+    return {"key_kind": row["kind"], "key_id": row["id"]} | {c: row[c] for c in _CHANGING}
+
+
+def _replayed(first: _Applied, who: Principal, m: p.Mutation) -> p.MutationResult:
     """A mutation id seen before: its first result when the same device sends the same
     change again (it never saw the answer); refused when the id is reused for anything else."""
     if (first.device_id, first.kind, first.record_id) != (who.device_id, m.kind, m.record_id):
@@ -97,14 +272,23 @@ def _replayed(first: AppliedMutation, who: Principal, m: p.Mutation) -> p.Mutati
     return result  # a conflict or rejection is answered the same way again
 
 
-def _apply(hub: Hub, session: Session, who: Principal, m: p.Mutation) -> p.MutationResult:
+def _apply(
+    hub: Hub,
+    session: Session,
+    batch: _Batch,
+    changes: Changes,
+    who: Principal,
+    m: p.Mutation,
+) -> p.MutationResult:
     def rejected(reason: str) -> p.MutationResult:
         return p.MutationResult(mutation_id=m.mutation_id, status="rejected", reason=reason)
 
-    row = session.get(HubRecord, (m.kind, m.record_id))
-    refusal = _out_of_scope(session, who, m, row)
+    row = batch.records.get((m.kind, m.record_id))
+    refusal = _out_of_scope(batch, who, m, row)
     if not refusal and m.kind == "attachment":  # its file must be on the hub, and the pusher's
-        refusal = blobs.attachment_refusal(session, who, m, row)
+        batch.write(session)  # the check reads the records: this push's so far included
+        held = session.get(HubRecord, (m.kind, m.record_id)) if row is not None else None
+        refusal = blobs.attachment_refusal(session, who, m, held)
     if refusal:
         return rejected(refusal)
 
@@ -136,14 +320,21 @@ def _apply(hub: Hub, session: Session, who: Principal, m: p.Mutation) -> p.Mutat
     elif row.seq != m.base_seq:
         return conflict("This record was changed on the hub since this device last had it.")
 
-    seq = next_change(session, m.kind, m.record_id, m.op, hub.clock())
+    seq = changes.take(m.kind, m.record_id, m.op, hub.clock())
     if row is None:
-        row = HubRecord(kind=m.kind, id=m.record_id, seq=seq, content={})
-        session.add(row)
-        row.young_person_id = _case_of(m)
-        row.team_id = who.team_id if _team_owned(m) else None
+        row = _Record(
+            kind=m.kind,
+            id=m.record_id,
+            young_person_id=_case_of(m),
+            team_id=who.team_id if _team_owned(m) else None,
+            seq=seq,
+            content={},
+            deleted=False,
+            stored=False,
+        )
+        batch.add_record(row)
         if m.kind == "young_person":
-            session.add(
+            batch.add_allocation(
                 Allocation(
                     young_person_id=m.record_id,
                     practitioner_id=who.user_id,
@@ -151,7 +342,7 @@ def _apply(hub: Hub, session: Session, who: Principal, m: p.Mutation) -> p.Mutat
                     allocated_at=hub.clock(),
                 )
             )
-    row.seq, row.updated_at = seq, hub.clock()
+    row.seq, row.updated_at, row.changed = seq, hub.clock(), True
     if m.op == "delete":
         row.deleted, row.content = True, {}  # a tombstone keeps no personal data
     else:
@@ -159,9 +350,7 @@ def _apply(hub: Hub, session: Session, who: Principal, m: p.Mutation) -> p.Mutat
     return p.MutationResult(mutation_id=m.mutation_id, status="applied", seq=seq)
 
 
-def _out_of_scope(
-    session: Session, who: Principal, m: p.Mutation, row: HubRecord | None
-) -> str | None:
+def _out_of_scope(batch: _Batch, who: Principal, m: p.Mutation, row: _Record | None) -> str | None:
     """Why this device may not write this record (None when it may)."""
     if m.kind == "context":
         if m.young_person_id is not None:
@@ -171,14 +360,14 @@ def _out_of_scope(
         if row is not None and row.team_id != who.team_id:
             return NOT_YOURS
         return None
-    if m.kind in PLAN_KINDS and m.young_person_id is None and m.context_id is not None:
-        return _out_of_team(session, who, m, row)
+    if _contextual(m):
+        return _out_of_team(batch, who, m, row)
     young_person_id = _case_of(m)
     if young_person_id is None:
         return "This record does not say whose case it belongs to."
     if row is not None and row.young_person_id != young_person_id:
         return NOT_YOURS
-    allocation = session.get(Allocation, young_person_id)
+    allocation = batch.allocations.get(young_person_id)
     if allocation is None:
         if m.kind == "young_person" and m.op == "create" and who.team_id is not None:
             return None  # first recorded on this device: allocated to its user below
@@ -188,12 +377,11 @@ def _out_of_scope(
     return None
 
 
-def _out_of_team(
-    session: Session, who: Principal, m: p.Mutation, row: HubRecord | None
-) -> str | None:
+def _out_of_team(batch: _Batch, who: Principal, m: p.Mutation, row: _Record | None) -> str | None:
     """Why this device may not write a record of a contextual plan: it belongs to the team
     whose context the plan is for (None when the device's user is in that team)."""
-    context = session.get(HubRecord, ("context", m.context_id))
+    assert m.context_id is not None
+    context = batch.records.get(("context", m.context_id))
     if context is None or context.deleted:
         return "The context this plan is for is not on the hub; sync the context first."
     if who.team_id is None or context.team_id != who.team_id:
@@ -203,11 +391,14 @@ def _out_of_team(
     return None
 
 
+def _contextual(m: p.Mutation) -> bool:
+    """A record of a contextual plan: a plan's record for a context, not for one case."""
+    return m.kind in PLAN_KINDS and m.young_person_id is None and m.context_id is not None
+
+
 def _team_owned(m: p.Mutation) -> bool:
     """A context, or a record of a contextual plan: it belongs to a team, not to a case."""
-    return m.kind == "context" or (
-        m.kind in PLAN_KINDS and m.young_person_id is None and m.context_id is not None
-    )
+    return m.kind == "context" or _contextual(m)
 
 
 def _case_of(m: p.Mutation) -> str | None:
@@ -253,13 +444,26 @@ def _in_scope(who: Principal) -> ColumnElement[bool]:
     return or_(*scope)
 
 
+def _after(session: Session, after: int) -> ColumnElement[bool]:
+    """Records changed after the cursor. SQLite keeps no statistics, so for a pull after a
+    cursor it would read every record of the scope through ``ix_hub_record_young_person_id``
+    and sort them all, to serve the few changed since; ``likelihood()`` tells it that this
+    condition is the one that picks few rows, and it walks ``ix_hub_record_seq`` from the
+    cursor instead. (From 0 the scope is everything asked for, and its own indexes serve it
+    best. PostgreSQL's planner chooses well with its statistics.)"""
+    newer = HubRecord.seq > after
+    if after > 0 and session.get_bind().dialect.name == "sqlite":
+        return func.likelihood(newer, literal_column(SELECTIVE))  # a constant, not a parameter
+    return newer
+
+
 def pull(hub: Hub, who: Principal, after: int, limit: int, kind: str | None = None) -> p.ChangePage:
     """The changes in the asker's scope after ``after`` (of one ``kind`` when given), oldest
     first, at most ``limit``; 410 when deletions after that cursor were purged."""
-    with hub.unit() as session:
+    with hub.reading() as session:
         records: Sequence[HubRecord] = []
         if kind != p.SCREENING_DEFINITION:
-            query = select(HubRecord).where(HubRecord.seq > after, _in_scope(who))
+            query = select(HubRecord).where(_after(session, after), _in_scope(who))
             if kind is not None:
                 query = query.where(HubRecord.kind == kind)
             records = session.scalars(query.order_by(HubRecord.seq).limit(limit + 1)).all()
@@ -293,12 +497,16 @@ def pull(hub: Hub, who: Principal, after: int, limit: int, kind: str | None = No
         )
 
 
-def summary(hub: Hub, who: Principal) -> p.SyncSummary:
+def summary(hub: Hub, who: Principal, known_scope: str | None = None) -> p.SyncSummary:
     """Per kind of record, the count and digest of what a pull from 0 would serve the asker
-    now, and whose cases they reach, so a device can check it holds the same."""
-    with hub.unit() as session:
+    now, and whose cases they reach, so a device can check it holds the same. The list of
+    young people is left out when ``known_scope`` is already its digest (the device has it);
+    the digest is sent only when ``known_scope`` was given (see ``SyncSummary``)."""
+    with hub.reading() as session:
         rows: dict[str, list[tuple[str, int, bool]]] = {kind: [] for kind in p.RECORD_KINDS}
-        found = session.execute(
+        # Four columns as plain rows (never the content, never ORM objects): the digest needs
+        # nothing else, and a scope may hold tens of thousands of records.
+        found = session.connection().execute(
             select(HubRecord.kind, HubRecord.id, HubRecord.seq, HubRecord.deleted).where(
                 _in_scope(who)
             )
@@ -306,6 +514,7 @@ def summary(hub: Hub, who: Principal) -> p.SyncSummary:
         for kind, record_id, seq, deleted in found:
             rows.setdefault(kind, []).append((record_id, seq, deleted))
         young_people = sorted(session.scalars(_reachable(who)))
+        scope = p.young_people_digest(young_people)
         epoch = hub.organisation(session).epoch
         hub.write_audit(session, "sync-summary", who)
         return p.SyncSummary(
@@ -314,7 +523,8 @@ def summary(hub: Hub, who: Principal) -> p.SyncSummary:
                 kind: p.KindSummary(count=len(rows[kind]), digest=p.scope_digest(rows[kind]))
                 for kind in p.RECORD_KINDS
             },
-            young_people=young_people,
+            young_people=None if known_scope == scope else young_people,
+            young_people_digest=None if known_scope is None else scope,
         )
 
 

@@ -32,7 +32,7 @@ from typing import Protocol, TypeVar
 from hubdesk.services.sync import PullTally, PushTally, SyncService
 from hubdesk.sync import protocol as p
 from hubdesk.sync.attachments import FileHub, FileTransfer
-from hubdesk.sync.transport import HubRefused, HubUnreachable
+from hubdesk.sync.transport import HubError, HubRefused, HubUnreachable
 
 T = TypeVar("T")
 #: A sync stops and asks before deleting more than this share of the records on the laptop.
@@ -212,6 +212,11 @@ class SyncEngine:
 
     def _check(self, report: SyncReport) -> None:
         summary = self._retrying(self.hub.summary)
+        if summary.young_people is None:
+            # Only left out when the asker says it already has the list; this client never
+            # does, so a missing list is never read as "no young people" (that would remove
+            # every case here).
+            raise HubError("The hub's check left out which young people this laptop holds.")
         scope = set(summary.young_people)
         restored = self.store.hub_restored()
         kinds = sorted(kind for kind in summary.kinds if kind in p.RECORD_KINDS)

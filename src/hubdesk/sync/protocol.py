@@ -302,6 +302,16 @@ def scope_digest(rows: Iterable[tuple[str, int, bool]]) -> str:
     return digest.hexdigest()
 
 
+def young_people_digest(young_people: Iterable[str]) -> str:
+    """The digest of whose cases an asker reaches, given in any order: SHA-256 hex of the
+    lines ``f"{id}\n"`` sorted, in UTF-8 (the empty list's is the SHA-256 of nothing). A
+    device sends it back as ``?known_scope=`` with its next summary request, and the hub
+    then leaves the list out if it has not changed."""
+    return hashlib.sha256(
+        "".join(f"{person}\n" for person in sorted(young_people)).encode()
+    ).hexdigest()
+
+
 class KindSummary(Wire):
     #: How many records of this kind are in the asker's scope, tombstones included.
     count: int
@@ -316,8 +326,13 @@ class SyncSummary(Wire):
     epoch: str
     #: One entry for every kind in ``RECORD_KINDS`` (count 0 when there are none).
     kinds: dict[str, KindSummary]
-    #: The young people whose cases are in the asker's scope, sorted.
-    young_people: list[str]
+    #: The young people whose cases are in the asker's scope, sorted. None (left out of the
+    #: answer) when the request's ``known_scope`` is already their digest: the asker keeps
+    #: the list it had.
+    young_people: list[str] | None = None
+    #: :func:`young_people_digest` of that list; sent only to a request that gave
+    #: ``known_scope`` (a client from before it refuses fields it does not know).
+    young_people_digest: str | None = None
 
 
 # Attachments ----------------------------------------------------------------------------------
