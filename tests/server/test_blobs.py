@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hubdesk.server import sync
+from hubdesk.server import blobs, sync
 from hubdesk.server.hub import Hub, Principal
 from hubdesk.server.tables import HubAuditEvent, HubBlobChunk
 from hubdesk.sync import protocol as p
@@ -391,6 +391,27 @@ def test_file_reads_and_writes_are_audited_with_who_and_which_device(
         ("blob-part-read", f"{sha(data)}:0", lead_id.user_id, lead_id.device_id),
     ]
     assert hub.verify_audit().ok
+
+
+def test_reading_a_file_is_a_read_whose_audit_row_follows_it(
+    people: dict[str, Person], hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a pull: on SQLite a snapshot taken without the write lock, its audit row appended
+    by a short write after it; on PostgreSQL one transaction, the audit row in it."""
+    data = file_of(400, seed=14)
+    amy = people["north-amy"]
+    attach(hub, amy, data)
+    opened: list[bool] = []
+    unit = hub.db.unit
+
+    def noted(*, read_only: bool = False) -> Any:
+        opened.append(read_only)
+        return unit(read_only=read_only)
+
+    monkeypatch.setattr(hub.db, "unit", noted)
+    assert blobs.status(hub, amy.principal, sha(data)).complete
+    assert blobs.chunk(hub, amy.principal, sha(data), 0) == data
+    assert opened == ([True, False] * 2 if hub.db.is_sqlite else [False, False])
 
 
 def test_two_devices_sending_the_same_parts_at_once_both_succeed(

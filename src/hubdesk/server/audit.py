@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from hubdesk.server.db import insert_rows
 from hubdesk.server.tables import AuditHead, HubAuditEvent, ServerBase
 
 GENESIS = "0" * 64
@@ -31,6 +32,9 @@ _EVENTS = ServerBase.metadata.tables[HubAuditEvent.__tablename__]
 _HEAD = ServerBase.metadata.tables[AuditHead.__tablename__]
 #: Where a transaction's noted events wait (in ``Session.info``) until it appends them.
 NOTED = "hubdesk.audit.noted"
+#: The text each row's hash is taken of: ``json.dumps(body, sort_keys=True)``, its encoder
+#: made once rather than for every row.
+_CANONICAL = json.JSONEncoder(sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def _digest(prev_hash: str, seq: int, entry: Entry) -> str:
         "record": entry.record_id,
         "prev": prev_hash,
     }
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(body).encode()).hexdigest()
 
 
 def note(session: Session, entry: Entry) -> None:
@@ -111,7 +115,7 @@ def append(session: Session, entries: Sequence[Entry]) -> None:
             }
         )
         prev = digest
-    conn.execute(insert(_EVENTS), rows)
+    insert_rows(session, _EVENTS, rows)
     if head is None:  # the first event of all
         conn.execute(insert(_HEAD).values(id=1, last_seq=seq, last_hash=prev))
     else:

@@ -224,8 +224,9 @@ def _lock(session: Session, sha256: str) -> None:
 
 
 def status(hub: Hub, who: Principal, sha256: str) -> p.BlobStatus:
-    """A file attached to a record in the asker's scope (404 otherwise); audited."""
-    with hub.unit() as session:
+    """A file attached to a record in the asker's scope (404 otherwise); audited. A read
+    (``Hub.reading``), like a pull."""
+    with hub.reading() as session:
         blob = _readable(session, who, sha256)
         held = list(
             session.scalars(
@@ -240,8 +241,8 @@ def status(hub: Hub, who: Principal, sha256: str) -> p.BlobStatus:
 
 def chunk(hub: Hub, who: Principal, sha256: str, index: int) -> bytes:
     """One part of a file attached to a record in the asker's scope (404 otherwise); each
-    part read is audited."""
-    with hub.unit() as session:
+    part read is audited. A read (``Hub.reading``), like a pull."""
+    with hub.reading() as session:
         _readable(session, who, sha256)
         part = session.get(HubBlobChunk, (sha256, index))
         if part is None:

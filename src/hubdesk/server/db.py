@@ -13,7 +13,8 @@ is in the database, so several processes can serve one PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy import JSON, Column, Engine, Table, TypeDecorator, create_engine, event, insert
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from hubdesk.errors import HubDeskError
@@ -34,6 +35,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "hubdesk_read_only"
 #: The most each SQLite connection keeps of the database in memory (KiB; used as needed).
 SQLITE_CACHE_KIB = 32 * 1024
+#: From how many rows ``insert_rows`` copies them into PostgreSQL rather than inserting them.
+COPY_FROM = 20
 
 
 class DatabaseError(HubDeskError):
@@ -140,6 +143,52 @@ def check_schema(engine: Engine) -> None:
             f"The hub's database is at schema {current}, this version needs "
             f"{head_revision()}. Run `hubdesk-server init` to upgrade it."
         )
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same columns) into ``table``, in this session's
+    transaction, as ``session.execute(insert(table), rows)`` would.
+
+    On PostgreSQL many rows are sent by ``COPY … FROM STDIN``: one stream, where psycopg's
+    executemany sends one statement per row (a push's hundreds of records, results, change
+    log and audit rows took several times longer that way). Each value is first made what
+    the INSERT would have sent: JSON as the engine's JSON text, a column type's own
+    conversion (UTC datetimes); rows that leave out a column with a Python-side default
+    (which COPY would not apply) are inserted. A failure is raised as SQLAlchemy's
+    ``DBAPIError``, as an INSERT's would be. SQLite's executemany already loops in C, so it
+    is used as it is."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    given = rows[0].keys()
+    defaulted = any(c.default is not None and c.name not in given for c in table.columns)
+    if dialect.name != "postgresql" or len(rows) < COPY_FROM or defaulted:
+        session.execute(insert(table), rows)
+        return
+    columns = [table.c[name] for name in rows[0]]
+    sent = [(column.name, _copy_value(column, dialect)) for column in columns]
+    quote = dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    failure = dialect.loaded_dbapi.Error
+    try:
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([convert(row[name]) for name, convert in sent])
+    except failure as exc:
+        raise DBAPIError.instance(statement, None, exc, failure, dialect=dialect) from exc
+
+
+def _copy_value(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """How a value of ``column`` is sent in a COPY: as an INSERT would bind it."""
+    kind = column.type
+    if isinstance(kind, JSON):
+        serialise = getattr(dialect, "_json_serializer", None) or json.dumps
+        return lambda value: serialise(value)
+    if isinstance(kind, TypeDecorator):
+        return lambda value: kind.process_bind_param(value, dialect)
+    return lambda value: value
 
 
 class Database:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from hubdesk.forms.canonical import Revision, canonical_json, digest_of, revisio
 from hubdesk.forms.loader import parse_definition
 from hubdesk.server import audit
 from hubdesk.server.ca import CAError, OrganisationCA, load_ca, sign_device_csr
-from hubdesk.server.db import Database
+from hubdesk.server.db import Database, insert_rows
 from hubdesk.server.passwords import HASHER, hash_password, verify_password
 from hubdesk.server.problems import (
     Conflict,
@@ -152,7 +152,7 @@ class Changes:
         transaction)."""
         if not self.rows:
             return
-        self.session.execute(insert(_CHANGE_LOG), self.rows)  # the table: no ORM objects
+        insert_rows(self.session, _CHANGE_LOG, self.rows)  # the table: no ORM objects
         if self._postgresql and self.first is not None and self.last > self.first:
             self.session.execute(
                 text("SELECT setval(pg_get_serial_sequence('change_log', 'seq'), :last)"),

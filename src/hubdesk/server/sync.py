@@ -18,7 +18,11 @@ change can commit behind a cursor already served. Tombstones purged by the admin
 below it is answered 410 ``resync-needed``, and the device fetches everything from 0.
 
 **Summary** counts and digests, per kind, what a pull from 0 would serve (the same scope
-condition), so a device can find a difference after its sync and resync that kind.
+condition), so a device can find a difference after its sync and resync that kind. A pull
+asked for it carries it on its last page, read in the same unit as that page.
+
+Both read a device's scope from two covering indexes (``_in_scope``), never the records'
+content; a page's records are read by key once the page is chosen.
 
 Pull and summary are reads (``Hub.reading``): on SQLite they take no write lock while they
 read, and their audit rows are appended after, before anything is answered.
@@ -26,26 +30,32 @@ read, and their audit rows are appended after, before anything is answered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
+    CompoundSelect,
     Select,
+    String,
     and_,
+    any_,
     bindparam,
     func,
-    insert,
     literal_column,
     or_,
     select,
+    union_all,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hubdesk.server import blobs
+from hubdesk.server.db import insert_rows
 from hubdesk.server.hub import Changes, Hub, Principal
 from hubdesk.server.problems import Problem
 from hubdesk.server.tables import (
@@ -171,19 +181,19 @@ class _Batch:
                 AppliedMutation.kind,
                 AppliedMutation.record_id,
                 AppliedMutation.result,
-            ).where(AppliedMutation.mutation_id.in_(keys))
+            ).where(_one_of(session, AppliedMutation.mutation_id, keys))
         )
         # By kinds and by ids, which both databases look up in the primary key (SQLite scans
         # the whole table for a list of (kind, id) pairs); the pairs not asked for are left.
         columns = [getattr(HubRecord, column) for column in _RECORD_COLUMNS]
         records = session.execute(
             select(*columns).where(
-                HubRecord.kind.in_({kind for kind, _ in wanted}),
-                HubRecord.id.in_({record_id for _, record_id in wanted}),
+                _one_of(session, HubRecord.kind, {kind for kind, _ in wanted}),
+                _one_of(session, HubRecord.id, {record_id for _, record_id in wanted}),
             )
         )
         allocations = session.scalars(
-            select(Allocation).where(Allocation.young_person_id.in_(people))
+            select(Allocation).where(_one_of(session, Allocation.young_person_id, people))
         )
         return cls(
             applied={key: _Applied(*rest) for key, *rest in applied},
@@ -223,18 +233,26 @@ class _Batch:
         made = [r.columns() for r in self.records.values() if not r.stored]
         changed = [r.columns() for r in self.records.values() if r.stored and r.changed]
         # Plain table statements (no ORM objects: a push may hold hundreds of records).
-        if made:
-            session.execute(insert(_RECORDS), made)
+        insert_rows(session, _RECORDS, made)
         if changed:
             session.execute(_UPDATE_RECORD, [_keyed(row) for row in changed])
-        if self.new_allocations:
-            rows = [{c: getattr(a, c) for c in _ALLOCATION_COLUMNS} for a in self.new_allocations]
-            session.execute(insert(_ALLOCATIONS), rows)
-        if self.new_applied:
-            session.execute(insert(_APPLIED), self.new_applied)
+        rows = [{c: getattr(a, c) for c in _ALLOCATION_COLUMNS} for a in self.new_allocations]
+        insert_rows(session, _ALLOCATIONS, rows)
+        insert_rows(session, _APPLIED, self.new_applied)
         for record in self.records.values():
             record.stored, record.changed = True, False
         self.new_allocations, self.new_applied = [], []
+
+
+def _one_of(
+    session: Session, column: InstrumentedAttribute[str], values: Collection[str]
+) -> ColumnElement[bool]:
+    """``column`` is one of ``values``. On PostgreSQL as ``= ANY(array)``, one parameter:
+    ``IN`` with a push's hundreds of values is a statement text psycopg parses afresh
+    every time, which took longer than the query itself."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, sorted(values), type_=ARRAY(String)))
+    return column.in_(values)
 
 
 _ALLOCATION_COLUMNS = ("young_person_id", "practitioner_id", "team_id", "allocated_at")
@@ -430,43 +448,77 @@ def _reachable(who: Principal) -> Select[str]:
     return select(Allocation.young_person_id).where(or_(*mine))
 
 
-def _in_scope(who: Principal) -> ColumnElement[bool]:
-    """The records a device may pull, as one condition on ``hub_record``: the records of the
-    cases it reaches, and its team's contexts (not for a hub admin). Pull and summary both
-    use this, so what the summary counts is exactly what a pull serves."""
-    scope: list[ColumnElement[bool]] = [
-        and_(HubRecord.kind != "context", HubRecord.young_person_id.in_(_reachable(who)))
-    ]
-    if who.role is not Role.ADMIN and who.team_id is not None:
-        # Contexts and contextual plans: they belong to a team, not to one case.
-        team_owned = and_(HubRecord.young_person_id.is_(None), HubRecord.team_id.is_not(None))
-        scope.append(and_(team_owned, HubRecord.team_id == who.team_id))
-    return or_(*scope)
+#: A statement reading columns of records in scope: one SELECT, or two put together.
+_Keys = Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
 
 
-def _after(session: Session, after: int) -> ColumnElement[bool]:
-    """Records changed after the cursor. SQLite keeps no statistics, so for a pull after a
-    cursor it would read every record of the scope through ``ix_hub_record_young_person_id``
-    and sort them all, to serve the few changed since; ``likelihood()`` tells it that this
-    condition is the one that picks few rows, and it walks ``ix_hub_record_seq`` from the
-    cursor instead. (From 0 the scope is everything asked for, and its own indexes serve it
-    best. PostgreSQL's planner chooses well with its statistics.)"""
-    newer = HubRecord.seq > after
-    if after > 0 and session.get_bind().dialect.name == "sqlite":
-        return func.likelihood(newer, literal_column(SELECTIVE))  # a constant, not a parameter
-    return newer
+def _scope(who: Principal) -> list[ColumnElement[bool]]:
+    """The records a device may pull, in two parts that no record is in both of (only a
+    team's records have no young person): the records of the cases it reaches, and its
+    team's contexts and contextual plans (not for a hub admin). Pull and summary both read
+    the scope from here, so what the summary counts is exactly what a pull serves."""
+    cases = and_(HubRecord.young_person_id.in_(_reachable(who)), HubRecord.kind != "context")
+    if who.role is Role.ADMIN or who.team_id is None:
+        return [cases]
+    return [cases, and_(HubRecord.young_person_id.is_(None), HubRecord.team_id == who.team_id)]
 
 
-def pull(hub: Hub, who: Principal, after: int, limit: int, kind: str | None = None) -> p.ChangePage:
+def _in_scope(
+    who: Principal, columns: Sequence[InstrumentedAttribute[Any]], *where: ColumnElement[bool]
+) -> _Keys:
+    """``columns`` of the records in the asker's scope that match ``where``: each part of
+    the scope read on its own, the two put together (``UNION ALL``), so that each is found
+    through its own index, ``ix_hub_record_case_scope`` or ``ix_hub_record_team_scope``,
+    which hold every column the summary and a pull's choice of page need. (As one ``OR``,
+    SQLite reads every record itself, content and all, and PostgreSQL the whole table.)"""
+    parts = [select(*columns).where(part, *where) for part in _scope(who)]
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
+def _page_keys(session: Session, who: Principal, after: int, kind: str | None) -> _Keys:
+    """Kind, id and sequence of the records in scope changed after the cursor (of one kind
+    when given).
+
+    From 0 the whole scope is asked for, and is read from its own indexes (``_in_scope``).
+    After a cursor, mostly few records have changed since: the scope is then one condition,
+    so that the database walks ``ix_hub_record_seq`` from the cursor, in order, and stops at
+    the page's end, rather than read the whole scope and sort it. PostgreSQL's planner
+    takes that walk of itself; SQLite keeps no statistics, and ``likelihood()`` tells it
+    that the cursor's condition is the one that picks few rows."""
+    columns = [HubRecord.kind, HubRecord.id, HubRecord.seq]
+    wanted = [] if kind is None else [HubRecord.kind == kind]
+    newer: ColumnElement[bool] = HubRecord.seq > after
+    if after == 0:
+        return _in_scope(who, columns, newer, *wanted)
+    if session.get_bind().dialect.name == "sqlite":
+        newer = func.likelihood(newer, literal_column(SELECTIVE))  # a constant, not a parameter
+    return select(*columns).where(newer, or_(*_scope(who)), *wanted)
+
+
+def pull(
+    hub: Hub,
+    who: Principal,
+    after: int,
+    limit: int,
+    kind: str | None = None,
+    *,
+    check: bool = False,
+    known_scope: str | None = None,
+) -> p.ChangePage:
     """The changes in the asker's scope after ``after`` (of one ``kind`` when given), oldest
-    first, at most ``limit``; 410 when deletions after that cursor were purged."""
+    first, at most ``limit``; 410 when deletions after that cursor were purged.
+
+    With ``check`` (and no ``kind``), the last page (``has_more`` false) also carries the
+    summary, read in the same unit as the page, as :func:`summary` would answer it. On
+    PostgreSQL each statement of the unit sees what has committed by then: if the summary
+    finds a change in scope after the page's cursor (one committed between the two reads),
+    the page is answered ``has_more`` without it, and the device reads on from its cursor,
+    so the summary it gets always matches what it has pulled. (On SQLite the unit is one
+    snapshot.)"""
     with hub.reading() as session:
-        records: Sequence[HubRecord] = []
+        records: Sequence[_ChangeRow] = []
         if kind != p.SCREENING_DEFINITION:
-            query = select(HubRecord).where(_after(session, after), _in_scope(who))
-            if kind is not None:
-                query = query.where(HubRecord.kind == kind)
-            records = session.scalars(query.order_by(HubRecord.seq).limit(limit + 1)).all()
+            records = _records_after(session, who, after, limit, kind)
         tools: Sequence[ServedDefinition] = []
         if kind in (None, p.SCREENING_DEFINITION):
             tools = session.scalars(
@@ -486,15 +538,49 @@ def pull(hub: Hub, who: Principal, after: int, limit: int, kind: str | None = No
             key=lambda c: c.seq,
         )
         page, has_more = changes[:limit], len(changes) > limit
+        cursor = page[-1].seq if page else after
+        # The summary is left out of the answer (not sent as null) unless it is given.
+        extra: dict[str, p.SyncSummary] = {}
+        if check and kind is None and not has_more:
+            rows = _scope_rows(session, who)
+            if any(seq > cursor for _, _, seq, _ in rows):
+                has_more = True  # changed since the page was read: the device reads on
+            else:
+                extra["summary"] = _summary_of(session, who, rows, known_scope, org.epoch)
         # How much was served, and from where; never what.
-        served = f"served {len(page)} after {after}"
+        served = f"served {len(page)} after {after}" + (" with the summary" if extra else "")
         hub.write_audit(session, "sync-pull", who, kind=kind, record_id=served)
         return p.ChangePage(
-            changes=page,
-            next_cursor=page[-1].seq if page else after,
-            has_more=has_more,
-            epoch=org.epoch,
+            changes=page, next_cursor=cursor, has_more=has_more, epoch=org.epoch, **extra
         )
+
+
+#: What a pull serves of a record.
+_CHANGE_COLUMNS = (
+    HubRecord.seq,
+    HubRecord.kind,
+    HubRecord.id,
+    HubRecord.young_person_id,
+    HubRecord.deleted,
+    HubRecord.content,
+)
+_ChangeRow = Row[int, str, str, str | None, bool, dict[str, Any]]
+
+
+def _records_after(
+    session: Session, who: Principal, after: int, limit: int, kind: str | None
+) -> Sequence[_ChangeRow]:
+    """The records of a page, as plain rows: first the keys of the ``limit + 1`` oldest
+    changes in scope after the cursor, chosen and ordered from the scope indexes alone (a
+    scope's records are never all read, content and all, to sort them), then those records."""
+    keys = _page_keys(session, who, after, kind)
+    chosen = keys.order_by(keys.selected_columns.seq).limit(limit + 1).subquery()
+    query = (
+        select(*_CHANGE_COLUMNS)
+        .join(chosen, and_(HubRecord.kind == chosen.c.kind, HubRecord.id == chosen.c.id))
+        .order_by(HubRecord.seq)
+    )
+    return session.connection().execute(query).all()
 
 
 def summary(hub: Hub, who: Principal, known_scope: str | None = None) -> p.SyncSummary:
@@ -503,39 +589,58 @@ def summary(hub: Hub, who: Principal, known_scope: str | None = None) -> p.SyncS
     young people is left out when ``known_scope`` is already its digest (the device has it);
     the digest is sent only when ``known_scope`` was given (see ``SyncSummary``)."""
     with hub.reading() as session:
-        rows: dict[str, list[tuple[str, int, bool]]] = {kind: [] for kind in p.RECORD_KINDS}
-        # Four columns as plain rows (never the content, never ORM objects): the digest needs
-        # nothing else, and a scope may hold tens of thousands of records.
-        found = session.connection().execute(
-            select(HubRecord.kind, HubRecord.id, HubRecord.seq, HubRecord.deleted).where(
-                _in_scope(who)
-            )
-        )
-        for kind, record_id, seq, deleted in found:
-            rows.setdefault(kind, []).append((record_id, seq, deleted))
-        young_people = sorted(session.scalars(_reachable(who)))
-        scope = p.young_people_digest(young_people)
+        rows = _scope_rows(session, who)
         epoch = hub.organisation(session).epoch
         hub.write_audit(session, "sync-summary", who)
-        return p.SyncSummary(
-            epoch=epoch,
-            kinds={
-                kind: p.KindSummary(count=len(rows[kind]), digest=p.scope_digest(rows[kind]))
-                for kind in p.RECORD_KINDS
-            },
-            young_people=None if known_scope == scope else young_people,
-            young_people_digest=None if known_scope is None else scope,
-        )
+        return _summary_of(session, who, rows, known_scope, epoch)
 
 
-def _record_change(row: HubRecord) -> p.Change:
+def _scope_rows(session: Session, who: Principal) -> Sequence[Row[str, str, int, bool]]:
+    """(kind, id, seq, deleted) of every record a pull from 0 would serve: plain rows read
+    from the scope indexes (never the content, never ORM objects), fetched at once."""
+    columns = [HubRecord.kind, HubRecord.id, HubRecord.seq, HubRecord.deleted]
+    return session.connection().execute(_in_scope(who, columns)).all()
+
+
+def _summary_of(
+    session: Session,
+    who: Principal,
+    rows: Sequence[Row[str, str, int, bool]],
+    known_scope: str | None,
+    epoch: str,
+) -> p.SyncSummary:
+    """The summary of these scope rows; the young people the asker reaches are read here."""
+    by_kind: dict[str, list[tuple[str, int, bool]]] = {kind: [] for kind in p.RECORD_KINDS}
+    for kind, record_id, seq, deleted in rows:
+        if not deleted:  # live records only: a new device never holds the tombstones
+            by_kind.setdefault(kind, []).append((record_id, seq, deleted))
+    young_people = sorted(session.connection().scalars(_reachable(who)))
+    scope = p.young_people_digest(young_people)
+    # Optional fields only when they are sent: the API leaves out what is not set.
+    optional: dict[str, Any] = {}
+    if known_scope != scope:
+        optional["young_people"] = young_people
+    if known_scope is not None:
+        optional["young_people_digest"] = scope
+    return p.SyncSummary(
+        epoch=epoch,
+        kinds={
+            kind: p.KindSummary(count=len(by_kind[kind]), digest=p.scope_digest(by_kind[kind]))
+            for kind in p.RECORD_KINDS
+        },
+        **optional,
+    )
+
+
+def _record_change(row: _ChangeRow) -> p.Change:
+    seq, kind, record_id, young_person_id, deleted, content = row  # as _CHANGE_COLUMNS
     return p.Change(
-        seq=row.seq,
-        kind=row.kind,
-        record_id=row.id,
-        young_person_id=row.young_person_id,
-        deleted=row.deleted,
-        content=row.content,
+        seq=seq,
+        kind=kind,
+        record_id=record_id,
+        young_person_id=young_person_id,
+        deleted=deleted,
+        content=content,
     )
 
 

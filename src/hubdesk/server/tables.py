@@ -179,12 +179,21 @@ class HubRecord(ServerBase):
     team's context), the sequence of its last change, its content, and a tombstone."""
 
     __tablename__ = "hub_record"
-    __table_args__ = (Index("ix_hub_record_seq", "seq"),)
+    __table_args__ = (
+        Index("ix_hub_record_seq", "seq"),
+        # A device's scope, read from these alone (never the rows and their content) by the
+        # summary and by a pull choosing its page: a case's records, and a team's contexts
+        # and contextual plans (whose young_person_id is null).
+        Index("ix_hub_record_case_scope", "young_person_id", "kind", "id", "seq", "deleted"),
+        Index(
+            "ix_hub_record_team_scope", "team_id", "young_person_id", "kind", "id", "seq", "deleted"
+        ),
+    )
 
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    young_person_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True, default=None)
+    young_person_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), default=None)
     seq: Mapped[int] = mapped_column(BigInteger)
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)

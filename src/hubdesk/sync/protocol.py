@@ -263,34 +263,6 @@ class Change(Wire):
     content: dict[str, Any]
 
 
-class ChangePage(Wire):
-    changes: list[Change]
-    #: Ask for changes after this next time (the last sequence served, or the cursor given).
-    next_cursor: int
-    has_more: bool
-    #: Changes when the hub is restored from a backup: the client then re-pushes.
-    epoch: str
-
-
-#: What a pull may be narrowed to (``?kind=``): a kind of record, or the screening tools.
-SCREENING_DEFINITION = "screening_definition"
-PULL_KINDS = (*RECORD_KINDS, SCREENING_DEFINITION)
-#: The problem code (the last part of its ``type``) of a pull whose cursor is older than the
-#: deletions the hub still keeps: the device fetches everything again from cursor 0.
-RESYNC_NEEDED = "resync-needed"
-
-
-def _pull_kind(kind: str) -> str:
-    if kind not in PULL_KINDS:
-        raise ValueError("is not a kind of record the hub serves")
-    return kind
-
-
-PullKind = Annotated[
-    str, Field(json_schema_extra={"enum": list(PULL_KINDS)}), AfterValidator(_pull_kind)
-]
-
-
 def scope_digest(rows: Iterable[tuple[str, int, bool]]) -> str:
     """The digest of one kind's records as (id, seq, deleted), given in any order: SHA-256 hex
     of the lines ``f"{id}:{seq}:{1 if deleted else 0}\n"`` sorted by id, in UTF-8. The hub and
@@ -313,7 +285,10 @@ def young_people_digest(young_people: Iterable[str]) -> str:
 
 
 class KindSummary(Wire):
-    #: How many records of this kind are in the asker's scope, tombstones included.
+    #: How many live records of this kind are in the asker's scope. Tombstones are left out:
+    #: a device that never had a record keeps nothing of its removal (a tombstone holds no
+    #: content), and a removal or restore it missed still shows, as a live record on one
+    #: side only.
     count: int
     #: :func:`scope_digest` of those records.
     digest: str
@@ -333,6 +308,38 @@ class SyncSummary(Wire):
     #: :func:`young_people_digest` of that list; sent only to a request that gave
     #: ``known_scope`` (a client from before it refuses fields it does not know).
     young_people_digest: str | None = None
+
+
+class ChangePage(Wire):
+    changes: list[Change]
+    #: Ask for changes after this next time (the last sequence served, or the cursor given).
+    next_cursor: int
+    has_more: bool
+    #: Changes when the hub is restored from a backup: the client then re-pushes.
+    epoch: str
+    #: The hub's check, read in the same transaction as the page: only on the last page
+    #: (``has_more`` false) of a pull that asked with ``?summary=1`` and was not narrowed by
+    #: kind; left out otherwise (a client from before it refuses fields it does not know).
+    summary: SyncSummary | None = None
+
+
+#: What a pull may be narrowed to (``?kind=``): a kind of record, or the screening tools.
+SCREENING_DEFINITION = "screening_definition"
+PULL_KINDS = (*RECORD_KINDS, SCREENING_DEFINITION)
+#: The problem code (the last part of its ``type``) of a pull whose cursor is older than the
+#: deletions the hub still keeps: the device fetches everything again from cursor 0.
+RESYNC_NEEDED = "resync-needed"
+
+
+def _pull_kind(kind: str) -> str:
+    if kind not in PULL_KINDS:
+        raise ValueError("is not a kind of record the hub serves")
+    return kind
+
+
+PullKind = Annotated[
+    str, Field(json_schema_extra={"enum": list(PULL_KINDS)}), AfterValidator(_pull_kind)
+]
 
 
 # Attachments ----------------------------------------------------------------------------------
