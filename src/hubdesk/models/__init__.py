@@ -1,5 +1,7 @@
 """Database records (SQLAlchemy 2 typed ORM) and the rules that belong to one record."""
 
+from sqlalchemy import Index, Table
+
 from hubdesk.models.attachment import Attachment, AttachmentBlob, AttachmentChunk
 from hubdesk.models.audit import AuditEvent
 from hubdesk.models.base import Base, Record
@@ -37,8 +39,38 @@ RECORD_KINDS: dict[str, type[Record]] = {
     )
 }
 
+#: Kinds whose records belong to a case through another record: the column naming that record,
+#: and its kind (a plan action through its version, then the version's plan). The rest hold
+#: their case's ``young_person_id`` themselves, or are the case (a young person), or belong to
+#: a team (a context).
+CASE_PARENTS: dict[str, tuple[str, str]] = {
+    "plan_version": ("plan_id", "safety_plan"),
+    "plan_action": ("plan_version_id", "plan_version"),
+    "addendum": ("note_id", "contact_note"),
+    "return_interview": ("episode_id", "missing_episode"),
+}
+
+
+def _sync_index(kind: str, cls: type[Record]) -> Index:
+    """Sync's check reads (id, hub sequence, deleted, whose case) of every record of a kind the
+    hub has, at every sync, in id order: this index holds exactly those, in that order, so the
+    read touches its pages only, never the records'. Only records the hub has are in it (a
+    record's first hub sequence is an entry added, not moved). Made in migration 0009."""
+    table = cls.__table__
+    assert isinstance(table, Table)
+    link = CASE_PARENTS[kind][0] if kind in CASE_PARENTS else "young_person_id"
+    columns = [table.c.id, table.c.server_seq, table.c.deleted_at]
+    if link in table.c:
+        columns.append(table.c[link])
+    return Index(f"ix_{kind}_synced", *columns, sqlite_where=table.c.server_seq.is_not(None))
+
+
+SYNC_INDEXES = [_sync_index(kind, cls) for kind, cls in RECORD_KINDS.items()]
+
 __all__ = [
+    "CASE_PARENTS",
     "RECORD_KINDS",
+    "SYNC_INDEXES",
     "Addendum",
     "Attachment",
     "AttachmentBlob",

@@ -18,29 +18,47 @@ for the hub again and the frozen-record guards do not stop an approval landing.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, String, Table, bindparam, delete, func, literal, select, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    FromClause,
+    Integer,
+    Row,
+    Select,
+    String,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    null,
+    or_,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.sqlite import Insert
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from hubdesk.forms.loader import parse_definition
 from hubdesk.models import (
+    CASE_PARENTS,
     RECORD_KINDS,
-    Addendum,
-    ContactNote,
-    Context,
-    MissingEpisode,
     OutboxEntry,
-    PlanAction,
-    PlanVersion,
     Record,
-    ReturnInterview,
-    SafetyPlan,
     SyncBase,
     VaultMeta,
     YoungPerson,
@@ -51,13 +69,15 @@ from hubdesk.services.base import ServiceBase
 from hubdesk.services.conflicts import keep_conflict
 from hubdesk.services.ownership import owned_records
 from hubdesk.services.retention import erase_case
-from hubdesk.services.sync_index import reindex, reindex_all
-from hubdesk.store.outbox import content_of, context_of, queue, write_content, young_person_of
+from hubdesk.services.sync_index import reindex, reindex_written
+from hubdesk.store.outbox import column_values, content_of, context_of, queue, write_content
 from hubdesk.sync import protocol as p
 from hubdesk.sync.merge import three_way
 
 #: ``session.info`` keys of a write that applies the hub's word (``SyncService._as_hub``).
 BASES, REINDEX = "hubdesk.sync_bases", "hubdesk.sync_reindex"
+#: ... and of the records it inserted without ORM objects (kind → ids), for the search index.
+INSERTED = "hubdesk.sync_inserted"
 CURSOR_KEY = "hub.cursor"
 EPOCH_KEY = "hub.epoch"
 RESTORED_KEY = "hub.restored"
@@ -107,11 +127,16 @@ class SyncService(ServiceBase):
             session.info[FROM_HUB] = True
             session.info[BASES] = {}
             session.info[REINDEX] = {}
+            session.info[INSERTED] = {}
             with session.no_autoflush:
                 yield session
             session.flush()
             _write_bases(session, session.info.pop(BASES))
-            reindex_all(session, list(session.info.pop(REINDEX).values()))
+            reindex_written(
+                session,
+                list(session.info.pop(REINDEX).values()),
+                session.info.pop(INSERTED),
+            )
 
     # State ----------------------------------------------------------------------------------
 
@@ -142,71 +167,84 @@ class SyncService(ServiceBase):
     def live_count(self) -> int:
         """Records on this laptop that the hub has, not deleted (the fail-safe's yardstick)."""
         with self.read() as session:
+            conn = session.connection()
             return sum(
-                session.scalar(
-                    select(func.count())
-                    .select_from(cls)
-                    .where(cls.server_seq.is_not(None), cls.deleted_at.is_(None))
-                )
-                or 0
-                for cls in RECORD_KINDS.values()
+                _count(conn, table, table.c.server_seq.is_not(None), table.c.deleted_at.is_(None))
+                for table in map(_table, RECORD_KINDS)
+            )
+
+    def synced_young_people(self) -> list[str]:
+        """The young people whose records this laptop holds from the hub, removed ones too:
+        what the hub's list of whose cases this device reaches should be. The check sends
+        their digest, and the hub leaves its list out when it is the same."""
+        with self.read() as session:
+            return list(
+                session.scalars(select(YoungPerson.id).where(YoungPerson.server_seq.is_not(None)))
             )
 
     def deletions_in(self, changes: list[p.Change]) -> int:
-        """How many live local records these changes would delete."""
-        count = 0
+        """How many live local records these changes would delete (one query per kind)."""
+        by_kind = _ids_by_kind((c.kind, c.record_id) for c in changes if c.deleted)
+        if not by_kind:
+            return 0
         with self.read() as session:
-            for change in changes:
-                cls = RECORD_KINDS.get(change.kind)
-                if cls is None or not change.deleted:
-                    continue
-                record = session.get(cls, change.record_id)
-                if record is not None and record.deleted_at is None:
-                    count += 1
-        return count
+            conn = session.connection()
+            return sum(
+                _count(conn, table, table.c.id.in_(ids), table.c.deleted_at.is_(None))
+                for table, ids in ((_table(kind), ids) for kind, ids in by_kind.items())
+            )
 
     # Push -----------------------------------------------------------------------------------
 
-    def next_batch(self, limit: int = p.MAX_PUSH_BATCH) -> list[p.Mutation]:
+    def next_batch(
+        self,
+        limit: int = p.MAX_PUSH_BATCH,
+        *,
+        excluding: Collection[tuple[str, str]] = (),
+    ) -> list[p.Mutation]:
         """The oldest pending change of each record (a record's next change waits for the
-        hub's answer to this one, whose sequence it is based on), stamped as sent."""
+        hub's answer to this one, whose sequence it is based on), stamped as sent.
+
+        ``excluding``: (kind, id) of records whose change is on its way to the hub and not
+        yet answered (the engine sends the next batch meanwhile): none of their changes is in
+        this batch (the next one waits for that answer)."""
         if not self.pending_count():
             return []  # a read, not a write transaction, when there is nothing to send
         with self._as_hub() as session:
-            heads = (
-                select(func.min(OutboxEntry.seq))
-                .where(OutboxEntry.state == "pending")
-                .group_by(OutboxEntry.kind, OutboxEntry.record_id)
-            )
-            rows = session.scalars(
-                select(OutboxEntry)
-                .where(OutboxEntry.seq.in_(heads))
-                .order_by(OutboxEntry.seq)
-                .limit(limit)
-            ).all()
+            conn = session.connection()
+            rows = conn.execute(_heads(excluding).limit(limit)).all()
             now = self.clock()
             fresh = [row for row in rows if row.sent_at is None]
-            based = [row for row in fresh if row.op in ("update", "delete")]
-            seqs = _server_seqs(session, [(row.kind, row.record_id) for row in based])
-            for row in fresh:
-                row.sent_at = now
-                row.base_seq = seqs.get((row.kind, row.record_id)) if row in based else None
-            return [_mutation(row, _context_of(session, row)) for row in rows]
+            based = [(row.kind, row.record_id) for row in fresh if row.op in ("update", "delete")]
+            seqs = _server_seqs(conn, based)
+            bases = {
+                row.seq: seqs.get((row.kind, row.record_id))
+                if row.op in ("update", "delete")
+                else None
+                for row in fresh
+            }
+            if fresh:
+                outbox = _table("outbox")
+                conn.execute(
+                    outbox.update()
+                    .where(outbox.c.seq == bindparam("s"))
+                    .values(sent_at=now, base_seq=bindparam("b")),
+                    [{"s": seq, "b": base} for seq, base in bases.items()],
+                )
+            contexts = _contexts_of(session, rows)
+            return [
+                _mutation(row, bases.get(row.seq, row.base_seq), contexts.get(row.seq))
+                for row in rows
+            ]
 
     def record_results(self, results: list[p.MutationResult]) -> PushTally:
         tally = PushTally()
         with self._as_hub() as session:
-            rows = {
-                row.mutation_id: row
-                for row in session.scalars(
-                    select(OutboxEntry).where(
-                        OutboxEntry.mutation_id.in_([str(r.mutation_id) for r in results])
-                    )
-                )
-            }
-            acknowledged: list[tuple[OutboxEntry, int]] = []
+            sent = _sent(session.connection(), [str(r.mutation_id) for r in results])
+            acknowledged: list[tuple[Row[*tuple[Any, ...]], int]] = []
+            rejected: list[dict[str, Any]] = []
             for result in results:
-                row = rows.get(str(result.mutation_id))
+                row = sent.get(str(result.mutation_id))
                 if row is None:
                     continue  # settled already (an answer seen twice)
                 if result.status in ("applied", "duplicate"):
@@ -218,34 +256,44 @@ class SyncService(ServiceBase):
                     self._conflicted(session, row, result)
                     tally.conflicts += 1
                 else:
-                    row.state, row.reason = "rejected", result.reason or "Refused by the hub."
+                    rejected.append({"s": row.seq, "r": result.reason or "Refused by the hub."})
                     tally.rejected += 1
+            if rejected:
+                outbox = _table("outbox")
+                session.connection().execute(
+                    outbox.update()
+                    .where(outbox.c.seq == bindparam("s"))
+                    .values(state="rejected", reason=bindparam("r")),
+                    rejected,
+                )
             self._acknowledged(session, acknowledged)
         return tally
 
     @staticmethod
-    def _acknowledged(session: Session, settled: list[tuple[OutboxEntry, int]]) -> None:
+    def _acknowledged(session: Session, settled: list[tuple[Row[*tuple[Any, ...]], int]]) -> None:
         """The hub has these changes: they leave the outbox, each record takes its new hub
         sequence (one statement per kind), and the hub's copy becomes its base."""
+        if not settled:
+            return
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for row, seq in settled:
             by_kind.setdefault(row.kind, []).append({"rid": row.record_id, "seq": seq})
-            _set_base(session, row.kind, row.record_id, seq, row.op == "delete", row.content)
+            _set_base(session, row.kind, row.record_id, seq, row.op == "delete", row.content or {})
+        conn = session.connection()
         for kind, values in by_kind.items():
-            table = cast(Table, RECORD_KINDS[kind].__table__)
-            session.connection().execute(
+            table = _table(kind)
+            conn.execute(
                 table.update()
                 .where(table.c.id == bindparam("rid"))
                 .values(server_seq=bindparam("seq")),
                 values,
             )
-        session.execute(
-            delete(OutboxEntry).where(OutboxEntry.seq.in_([row.seq for row, _ in settled]))
-        )
-        for row, _ in settled:
-            session.expunge(row)
+        outbox = _table("outbox")
+        conn.execute(outbox.delete().where(outbox.c.seq.in_([row.seq for row, _ in settled])))
 
-    def _conflicted(self, session: Session, row: OutboxEntry, result: p.MutationResult) -> None:
+    def _conflicted(
+        self, session: Session, row: Row[*tuple[Any, ...]], result: p.MutationResult
+    ) -> None:
         """The hub's record moved on since this change's base: merge, keep both, re-send."""
         assert result.seq is not None
         assert result.server_copy is not None
@@ -280,27 +328,37 @@ class SyncService(ServiceBase):
             # A page may hold a child before its parent (a case re-sequenced for a new worker):
             # foreign keys are checked when the page commits, not row by row.
             session.execute(text("PRAGMA defer_foreign_keys = ON"))
-            waiting = _preload(session, page.changes)
+            here = _Here.read(session, page.changes)
+            new: list[p.Change] = []
             for change in page.changes:
-                self._apply_change(session, change, tally, waiting)
+                self._apply_change(session, change, tally, here, new)
+            _insert_new(session, new)
             if not keep_cursor:
                 _set_meta(session, CURSOR_KEY, str(page.next_cursor))
                 _set_meta(session, EPOCH_KEY, page.epoch)
         return tally
 
     def _apply_change(
-        self, session: Session, change: p.Change, tally: PullTally, waiting: set[tuple[str, str]]
+        self,
+        session: Session,
+        change: p.Change,
+        tally: PullTally,
+        here: _Here,
+        new: list[p.Change],
     ) -> None:
+        """Apply one change; one that only adds a record new to this laptop goes to ``new``
+        (inserted with the others of the page, in one statement per kind)."""
         if change.kind == "screening_definition":
             tally.tools += self._keep_tool(session, change)
             return
         cls = RECORD_KINDS.get(change.kind)
         if cls is None:
             return  # a kind this version of HubDesk does not know: left on the hub
-        record = session.get(cls, change.record_id)
-        if record is not None and (record.server_seq or 0) >= change.seq:
+        key = (change.kind, change.record_id)
+        if key in here.seqs and (here.seqs[key] or 0) >= change.seq:
             return  # this laptop has it already (its own change coming back)
-        if record is not None and (change.kind, change.record_id) in waiting:
+        record = here.records.get(key)
+        if record is not None and key in here.waiting:
             # Changed here too. (A row sent whose answer was never seen is merged the same
             # way: if the hub applied it, this change already holds it and the merge is
             # empty; if not, the merge carries it.)
@@ -313,11 +371,21 @@ class SyncService(ServiceBase):
             )
             tally.conflicts += self._merge_in(session, change, None)
             tally.kinds.add(change.kind)
+            here.seqs[key] = change.seq
+            return
+        if change.deleted and here.is_new(key):
+            # The removal of a record this laptop never had (a new laptop reads the hub's
+            # tombstones too): nothing to remove, and nothing to keep, since a tombstone holds
+            # no content. The check counts live records only, so it does not miss it.
             return
         tally.written += 1
-        tally.deleted += change.deleted and record is not None and record.deleted_at is None
         tally.kinds.add(change.kind)
-        self._write_theirs(session, cls, record, change)
+        if here.is_new(key) and not change.deleted:
+            new.append(change)
+            return
+        tally.deleted += change.deleted and record is not None and record.deleted_at is None
+        here.records[key] = self._write_theirs(session, cls, record, change)
+        here.seqs[key] = change.seq
 
     def _write_theirs(
         self, session: Session, cls: type[Record], record: Record | None, change: p.Change
@@ -430,16 +498,14 @@ class SyncService(ServiceBase):
     def summaries(self, kinds: list[str], young_people: set[str]) -> dict[str, p.KindSummary]:
         """This laptop's count and digest of each kind, as the hub computes its own: records
         the hub has (a hub sequence), in the cases the hub says are in this device's scope.
-        One read transaction for them all."""
+        One read transaction for them all, each kind read from its sync index only."""
         found: dict[str, p.KindSummary] = {}
         with self.read() as session:
+            conn = session.connection()
             for kind in kinds:
-                rows = [
-                    (record_id, seq, deleted is not None)
-                    for record_id, seq, deleted, case in session.execute(_with_case(kind))
-                    if case is None or case in young_people
-                ]
-                found[kind] = p.KindSummary(count=len(rows), digest=p.scope_digest(rows))
+                lines = _digest_lines(conn, kind, young_people)
+                digest = hashlib.sha256("".join(lines).encode()).hexdigest()
+                found[kind] = p.KindSummary(count=len(lines), digest=digest)
         return found
 
     def resync_kind(
@@ -460,12 +526,16 @@ class SyncService(ServiceBase):
         cls = RECORD_KINDS[kind]
         queued = removed = 0
         with self._as_hub() as session:
+            conn = session.connection()
+            waiting = _waiting_ids(conn, kind)
+            unexplained = [
+                record_id
+                for record_id, seq, _ in _synced(conn, kind, young_people)
+                if record_id not in waiting
+                and (record_id not in on_hub or on_hub[record_id].seq < seq)
+            ]
             now = self.clock()
-            for record in session.scalars(select(cls).where(cls.server_seq.is_not(None))):
-                if not _shared_with_me(session, kind, record, young_people):
-                    continue
-                if _waiting(session, kind, record.id):
-                    continue
+            for record in session.scalars(select(cls).where(cls.id.in_(unexplained))):
                 found = on_hub.get(record.id)
                 if found is None:
                     session.execute(
@@ -483,7 +553,7 @@ class SyncService(ServiceBase):
                         record.deleted_at = now
                         reindex(session, record)
                         removed += 1
-                elif record.server_seq is not None and found.seq < record.server_seq:
+                else:
                     # The hub holds an older copy than this laptop last had (restored from a
                     # backup): take its sequence as the base, and send ours again if it differs.
                     record.server_seq = found.seq
@@ -498,25 +568,21 @@ class SyncService(ServiceBase):
         """How many live records of ``kind`` this laptop has from the hub that the hub's whole
         copy (``changes``) lacks: what ``resync_kind`` would remove (or send again)."""
         on_hub = {c.record_id for c in changes}
-        cls = RECORD_KINDS[kind]
         with self.read() as session:
             return sum(
                 1
-                for record in session.scalars(
-                    select(cls).where(cls.server_seq.is_not(None), cls.deleted_at.is_(None))
-                )
-                if record.id not in on_hub and _shared_with_me(session, kind, record, young_people)
+                for record_id, _, deleted in _synced(session.connection(), kind, young_people)
+                if not deleted and record_id not in on_hub
             )
 
     def cases_moved_away(self, young_people: set[str]) -> dict[str, int]:
         """Cases on this laptop that the hub has but no longer shares with this device (moved
         to another worker or team): young person id → how many records the case holds."""
         with self.read() as session:
-            gone = session.scalars(
-                select(YoungPerson.id).where(
-                    YoungPerson.server_seq.is_not(None), YoungPerson.id.not_in(young_people)
-                )
-            ).all()
+            synced = session.scalars(
+                select(YoungPerson.id).where(YoungPerson.server_seq.is_not(None))
+            )
+            gone = [pid for pid in synced if pid not in young_people]
             return {
                 pid: sum(len(records) for records in owned_records(session, pid).values())
                 for pid in gone
@@ -567,91 +633,199 @@ class SyncService(ServiceBase):
 
     def settled(self) -> None:
         """Every kind matches the hub: a restore, if there was one, is fully reconciled."""
+        if not self.hub_restored():
+            return  # nothing to settle: no write transaction
         with self.write() as session:
             _set_meta(session, RESTORED_KEY, "0")
 
 
-def _with_case(kind: str) -> Select[*tuple[Any, ...]]:
-    """(id, hub sequence, deleted_at, whose case) of every record of ``kind`` the hub has, in
-    one query: the case worked out as ``store.outbox.young_person_of`` does, by joins (None
-    for what belongs to a team: a context, a contextual plan)."""
-    cls = RECORD_KINDS[kind]
-    columns = (cls.id, cls.server_seq, cls.deleted_at)
-    synced = cls.server_seq.is_not(None)
-    if cls is YoungPerson:
-        return select(*columns, cls.id).where(synced)
-    if cls is Context:
-        return select(*columns, literal(None, String)).where(synced)
-    if cls is PlanVersion:
-        return (
-            select(*columns, SafetyPlan.young_person_id)
-            .outerjoin(SafetyPlan, SafetyPlan.id == PlanVersion.plan_id)
-            .where(synced)
+def _table(kind: str) -> Table:
+    """The table of a kind of record (or of the outbox, or of the bases)."""
+    cls = {"outbox": OutboxEntry, "sync_base": SyncBase}.get(kind) or RECORD_KINDS[kind]
+    return cast(Table, cls.__table__)
+
+
+def _count(conn: Connection, table: Table, *where: ColumnElement[bool]) -> int:
+    return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def _ids_by_kind(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """The ids of each kind of record given as (kind, id), leaving out kinds not kept here."""
+    found: dict[str, list[str]] = {}
+    for kind, record_id in keys:
+        if kind in RECORD_KINDS:
+            found.setdefault(kind, []).append(record_id)
+    return found
+
+
+def _synced(conn: Connection, kind: str, young_people: set[str]) -> Iterator[tuple[str, int, bool]]:
+    """(id, hub sequence, deleted) of every record of ``kind`` the hub has and counts in this
+    device's scope: of a case it reaches, or the team's (a context, a contextual plan)."""
+    table, whose, joined = _with_case(kind)
+    query = select(
+        table.c.id, table.c.server_seq, type_coerce(table.c.deleted_at.is_not(None), Integer), whose
+    ).select_from(joined)
+    for record_id, seq, deleted, person in conn.execute(_in_sync(table, query)).all():
+        if person is None or person in young_people:
+            yield record_id, seq, bool(deleted)
+
+
+def _digest_lines(conn: Connection, kind: str, young_people: set[str]) -> list[str]:
+    """What ``protocol.scope_digest`` hashes for the records ``_synced`` gives: their lines
+    (``id:seq:deleted``) in id order, made by the database from the kind's sync index, which
+    is in id order. The check reads every record at every sync, so the rows come through the
+    driver's own cursor (on this connection, in this transaction) as plain tuples: row objects
+    for ten thousand records cost as much as the read itself."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        found = cursor.execute(_digest_sql(kind)).fetchall()
+    finally:
+        cursor.close()
+    return [line for line, person in found if person is None or person in young_people]
+
+
+@cache
+def _digest_query(kind: str) -> Select[*tuple[Any, ...]]:
+    table, whose, joined = _with_case(kind)
+    deleted = sql_cast(table.c.deleted_at.is_not(None), String)
+    line = table.c.id + ":" + sql_cast(table.c.server_seq, String) + ":" + deleted + "\n"
+    query = select(type_coerce(line, String), whose).select_from(joined)
+    live = table.c.deleted_at.is_(None)  # the check counts live records (see KindSummary)
+    return _in_sync(table, query).where(live).order_by(table.c.id)
+
+
+@cache
+def _digest_sql(kind: str) -> str:
+    """``_digest_query`` as the vault's SQL, its few constants written in."""
+    compiled = _digest_query(kind).compile(
+        dialect=sqlite_dialect(), compile_kwargs={"literal_binds": True}
+    )
+    return str(compiled)
+
+
+def _in_sync(table: Table, query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """``query`` narrowed to the records the hub has (those the sync index holds)."""
+    return query.where(table.c.server_seq.is_not(None))
+
+
+def _with_case(kind: str) -> tuple[Table, ColumnElement[Any], FromClause]:
+    """A kind's table, whose case each record is in, and the join that says so."""
+    table = _table(kind)
+    whose, joined = _case_column(kind, table, table)
+    return table, whose, joined
+
+
+def _case_column(
+    kind: str, table: FromClause, joined: FromClause
+) -> tuple[ColumnElement[Any], FromClause]:
+    """Whose case a record of ``kind`` (in ``table``) belongs to, as a column of ``joined``
+    (outer-joined to its parents as needed): the young person's id, or NULL for what belongs
+    to a team. The same answer as ``store.outbox.young_person_of``, for every record at once."""
+    if kind == "young_person":
+        return table.c.id, joined
+    if kind in CASE_PARENTS:
+        link, parent_kind = CASE_PARENTS[kind]
+        parent = _table(parent_kind).alias(f"{parent_kind}_of_{kind}")
+        joined = joined.outerjoin(parent, parent.c.id == table.c[link])
+        return _case_column(parent_kind, parent, joined)
+    if "young_person_id" in table.c:
+        return table.c.young_person_id, joined
+    return null(), joined  # a context: its team's
+
+
+def _waiting_ids(conn: Connection, kind: str) -> set[str]:
+    """The records of ``kind`` with changes waiting to be sent."""
+    outbox = _table("outbox")
+    return set(
+        conn.execute(
+            select(outbox.c.record_id).where(outbox.c.kind == kind, outbox.c.state == "pending")
+        ).scalars()
+    )
+
+
+def _heads(excluding: Collection[tuple[str, str]]) -> Select[*tuple[Any, ...]]:
+    """The outbox rows that are their record's oldest pending change, oldest first, leaving
+    out the records in ``excluding``: read in outbox order, each row's earlier ones looked up
+    on the record's index, so a batch reads about as many rows as it sends."""
+    outbox = _table("outbox")
+    earlier = outbox.alias("earlier")
+    query = select(
+        outbox.c.seq,
+        outbox.c.mutation_id,
+        outbox.c.kind,
+        outbox.c.record_id,
+        outbox.c.op,
+        outbox.c.young_person_id,
+        outbox.c.content,
+        outbox.c.sent_at,
+        outbox.c.base_seq,
+    ).where(
+        outbox.c.state == "pending",
+        ~select(earlier.c.seq)
+        .where(
+            earlier.c.record_id == outbox.c.record_id,
+            earlier.c.kind == outbox.c.kind,
+            earlier.c.state == "pending",
+            earlier.c.seq < outbox.c.seq,
         )
-    if cls is PlanAction:
-        return (
-            select(*columns, SafetyPlan.young_person_id)
-            .outerjoin(PlanVersion, PlanVersion.id == PlanAction.plan_version_id)
-            .outerjoin(SafetyPlan, SafetyPlan.id == PlanVersion.plan_id)
-            .where(synced)
-        )
-    if cls is Addendum:
-        return (
-            select(*columns, ContactNote.young_person_id)
-            .outerjoin(ContactNote, ContactNote.id == Addendum.note_id)
-            .where(synced)
-        )
-    if cls is ReturnInterview:
-        return (
-            select(*columns, MissingEpisode.young_person_id)
-            .outerjoin(MissingEpisode, MissingEpisode.id == ReturnInterview.episode_id)
-            .where(synced)
-        )
-    return select(*columns, cls.young_person_id).where(synced)  # type: ignore[attr-defined]
+        .exists(),
+    )
+    if excluding:
+        query = query.where(tuple_(outbox.c.kind, outbox.c.record_id).not_in(list(excluding)))
+    return query.order_by(outbox.c.seq)
 
 
-def _shared_with_me(session: Session, kind: str, record: Record, young_people: set[str]) -> bool:
-    """Whether the hub counts this record in this device's scope: a record of a case it
-    reaches, or one that belongs to the team (a context, a contextual plan)."""
-    case = _case_of(session, record)
-    return case in young_people if case is not None else True
+def _sent(conn: Connection, mutation_ids: list[str]) -> dict[str, Row[*tuple[Any, ...]]]:
+    """The outbox rows of these mutations, by id, as plain rows. Their content only where it
+    becomes the record's base once acknowledged (not for a deletion or an append-only
+    kind, whose base keeps none)."""
+    outbox = _table("outbox")
+    no_base = or_(outbox.c.kind.in_(sorted(APPEND_ONLY)), outbox.c.op == "delete")
+    content = type_coerce(case((no_base, null()), else_=outbox.c.content), JSON)
+    rows = conn.execute(
+        select(
+            outbox.c.seq,
+            outbox.c.mutation_id,
+            outbox.c.kind,
+            outbox.c.record_id,
+            outbox.c.op,
+            outbox.c.young_person_id,
+            content.label("content"),
+        ).where(outbox.c.mutation_id.in_(mutation_ids))
+    )
+    return {row.mutation_id: row for row in rows}
 
 
-def _context_of(session: Session, row: OutboxEntry) -> str | None:
-    if row.young_person_id is not None or row.kind not in PLAN_KINDS:
-        return None
-    record = session.get(RECORD_KINDS[row.kind], row.record_id)
-    return context_of(session.connection(), record) if record is not None else None
+def _contexts_of(session: Session, rows: Sequence[Row[*tuple[Any, ...]]]) -> dict[int, str | None]:
+    """The context of each outbox row (by seq) of a contextual plan, its versions and actions:
+    the rows of a plan kind with no case (rare: one lookup each)."""
+    found: dict[int, str | None] = {}
+    for row in rows:
+        if row.young_person_id is not None or row.kind not in PLAN_KINDS:
+            continue
+        record = session.get(RECORD_KINDS[row.kind], row.record_id)
+        found[row.seq] = context_of(session.connection(), record) if record is not None else None
+    return found
 
 
-def _mutation(row: OutboxEntry, context_id: str | None = None) -> p.Mutation:
-    return p.Mutation(
+def _mutation(
+    row: Row[*tuple[Any, ...]], base_seq: int | None, context_id: str | None
+) -> p.Mutation:
+    """The wire form of an outbox row. Built without validating it again: every field comes
+    from this vault's own outbox (ids and kinds it made, content written by
+    ``store.outbox.content_of``), and the hub validates what it receives."""
+    return p.Mutation.model_construct(
         mutation_id=uuid.UUID(row.mutation_id),
         kind=row.kind,
         record_id=row.record_id,
         op=row.op,
-        base_seq=row.base_seq,
+        base_seq=base_seq,
         young_person_id=row.young_person_id
         if row.kind not in ("young_person", "context")
         else None,
         context_id=context_id,
         content=row.content,
     )
-
-
-def _waiting(session: Session, kind: str, record_id: str) -> bool:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(OutboxEntry)
-            .where(
-                OutboxEntry.kind == kind,
-                OutboxEntry.record_id == record_id,
-                OutboxEntry.state == "pending",
-            )
-        )
-        or 0
-    ) > 0
 
 
 def _set_base(
@@ -682,59 +856,119 @@ def _base_of(session: Session, kind: str, record_id: str) -> dict[str, Any] | No
 def _write_bases(session: Session, bases: dict[tuple[str, str], dict[str, Any]]) -> None:
     if not bases:
         return
-    statement = sqlite_insert(SyncBase)
-    statement = statement.on_conflict_do_update(
-        index_elements=[SyncBase.kind, SyncBase.record_id],
+    session.connection().execute(_upsert_bases(), list(bases.values()))
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, SyncBase):  # loaded earlier in this transaction: stale now
+            session.expire(obj)
+
+
+@cache
+def _upsert_bases() -> Insert:
+    """One statement for many bases, each inserted or replacing the one there (a plain
+    statement on the table: the ORM has nothing to add, and its bulk path costs per row)."""
+    statement = sqlite_insert(_table("sync_base"))
+    return statement.on_conflict_do_update(
+        index_elements=["kind", "record_id"],
         set_={
             "seq": statement.excluded.seq,
             "deleted": statement.excluded.deleted,
             "content": statement.excluded.content,
         },
     )
-    session.execute(statement, list(bases.values()))
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, SyncBase):  # loaded earlier in this transaction: stale now
-            session.expire(obj)
 
 
-def _server_seqs(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def _server_seqs(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """The hub sequence of each (kind, id) given, one query per kind."""
     found: dict[tuple[str, str], int] = {}
-    by_kind: dict[str, list[str]] = {}
-    for kind, record_id in keys:
-        by_kind.setdefault(kind, []).append(record_id)
-    for kind, ids in by_kind.items():
-        cls = RECORD_KINDS[kind]
-        for record_id, seq in session.execute(
-            select(cls.id, cls.server_seq).where(cls.id.in_(ids), cls.server_seq.is_not(None))
+    for kind, ids in _ids_by_kind(keys).items():
+        table = _table(kind)
+        for record_id, seq in conn.execute(
+            select(table.c.id, table.c.server_seq).where(
+                table.c.id.in_(ids), table.c.server_seq.is_not(None)
+            )
         ):
-            if seq is not None:
-                found[(kind, record_id)] = seq
+            found[(kind, record_id)] = seq
     return found
 
 
-def _preload(session: Session, changes: list[p.Change]) -> set[tuple[str, str]]:
-    """Load the page's records into the session in one query per kind (so each change's
-    lookup is no query); the (kind, id) of those with changes waiting to be sent."""
-    by_kind: dict[str, list[str]] = {}
-    for change in changes:
-        if change.kind in RECORD_KINDS:
-            by_kind.setdefault(change.kind, []).append(change.record_id)
-    waiting: set[tuple[str, str]] = set()
-    for kind, ids in by_kind.items():
-        cls = RECORD_KINDS[kind]
-        session.scalars(select(cls).where(cls.id.in_(ids))).all()
-        waiting.update(
-            (kind, record_id)
-            for record_id in session.scalars(
-                select(OutboxEntry.record_id).where(
-                    OutboxEntry.kind == kind,
-                    OutboxEntry.record_id.in_(ids),
-                    OutboxEntry.state == "pending",
-                )
+@dataclass
+class _Here:
+    """What this laptop holds of a page's records, read in a few queries per kind (so no
+    change looks anything up on its own)."""
+
+    #: The hub sequence of each of the page's records that is here (None: never synced).
+    seqs: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    #: The ORM objects of those the page may change (held here: the session keeps clean
+    #: objects only weakly, and a dropped one would be read again).
+    records: dict[tuple[str, str], Record] = field(default_factory=dict)
+    #: Those with changes waiting to be sent.
+    waiting: set[tuple[str, str]] = field(default_factory=set)
+    #: Those the page changes more than once.
+    repeated: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def read(cls, session: Session, changes: list[p.Change]) -> _Here:
+        here = cls()
+        newest: dict[tuple[str, str], int] = {}
+        for change in changes:
+            key = (change.kind, change.record_id)
+            if key in newest:
+                here.repeated.add(key)
+            newest[key] = max(change.seq, newest.get(key, 0))
+        conn = session.connection()
+        outbox = _table("outbox")
+        for kind, ids in _ids_by_kind(newest).items():
+            table = _table(kind)
+            for record_id, seq in conn.execute(
+                select(table.c.id, table.c.server_seq).where(table.c.id.in_(ids))
+            ):
+                here.seqs[(kind, record_id)] = seq
+            # Records here that the page moves on: only those are loaded as objects (its own
+            # changes coming back, the most of a push's pull, are not).
+            behind = [
+                i
+                for i in ids
+                if (kind, i) in here.seqs and (here.seqs[(kind, i)] or 0) < newest[(kind, i)]
+            ]
+            if behind:
+                record_cls = RECORD_KINDS[kind]
+                for record in session.scalars(select(record_cls).where(record_cls.id.in_(behind))):
+                    here.records[(kind, record.id)] = record
+            here.waiting.update(
+                (kind, record_id)
+                for record_id in conn.execute(
+                    select(outbox.c.record_id).where(
+                        outbox.c.kind == kind,
+                        outbox.c.record_id.in_(ids),
+                        outbox.c.state == "pending",
+                    )
+                ).scalars()
             )
-        )
-    return waiting
+        return here
+
+    def is_new(self, key: tuple[str, str]) -> bool:
+        """Not on this laptop, nothing waiting for it, changed once in the page: it can be
+        inserted with the page's other new records."""
+        return key not in self.seqs and key not in self.waiting and key not in self.repeated
+
+
+def _insert_new(session: Session, changes: list[p.Change]) -> None:
+    """Insert records new to this laptop (``_Here.is_new``, not deleted) in one statement per
+    kind, not one ORM object each: exactly the row ``_write_theirs`` would make (the columns
+    ``store.outbox.write_content`` sets, the rest their defaults), with the hub's copy noted
+    as the base and the search index written after (``INSERTED``)."""
+    groups: dict[tuple[str, frozenset[str]], list[dict[str, Any]]] = {}
+    inserted: dict[str, list[str]] = session.info[INSERTED]
+    for change in changes:
+        values = column_values(_table(change.kind), change.content)
+        values.update(id=change.record_id, server_seq=change.seq, deleted_at=None)
+        # One statement takes rows with the same columns (a missing one takes its default).
+        groups.setdefault((change.kind, frozenset(values)), []).append(values)
+        _set_base(session, change.kind, change.record_id, change.seq, False, change.content)
+        inserted.setdefault(change.kind, []).append(change.record_id)
+    conn = session.connection()
+    for (kind, _), rows in groups.items():
+        conn.execute(_table(kind).insert(), rows)
 
 
 def _set_meta(session: Session, key: str, value: str) -> None:
@@ -743,7 +977,3 @@ def _set_meta(session: Session, key: str, value: str) -> None:
         session.add(VaultMeta(key=key, value=value))
     else:
         row.value = value
-
-
-def _case_of(session: Session, record: Record) -> str | None:
-    return young_person_of(session.connection(), record)

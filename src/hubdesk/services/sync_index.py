@@ -3,13 +3,14 @@ records written on this laptop), in the same transaction."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hubdesk.models import (
     Addendum,
     ContactNote,
-    PlanAction,
     PlanVersion,
     Record,
     SafetyPlan,
@@ -20,6 +21,18 @@ from hubdesk.services.plans import index_plan
 from hubdesk.services.search import person_doc
 from hubdesk.store import search
 
+#: The kinds the index covers, and the columns it reads of their records (``person_doc``,
+#: ``note_doc``, a plan's ids): all a record written in bulk is read back with.
+READS: dict[str, tuple[str, ...]] = {
+    "young_person": ("id", "given_name", "family_name", "preferred_name", "deleted_at"),
+    "contact_note": ("id", "young_person_id", "narrative", "present", "deleted_at"),
+    "addendum": ("id", "note_id"),
+    "safety_plan": ("id",),
+    "plan_version": ("id", "plan_id"),
+    "plan_action": ("id", "plan_version_id"),
+}
+PLAN_KINDS = frozenset({"safety_plan", "plan_version", "plan_action"})
+
 
 def reindex(session: Session, record: Record) -> None:
     reindex_all(session, [record])
@@ -28,43 +41,63 @@ def reindex(session: Session, record: Record) -> None:
 def reindex_all(session: Session, records: list[Record]) -> None:
     """Bring the index up to date for these records (written by sync and flushed): names,
     notes with their addenda, plans with their newest version; a few statements for a page."""
+    reindex_written(session, records, {})
+
+
+def reindex_written(
+    session: Session, records: list[Record], inserted: dict[str, list[str]]
+) -> None:
+    """:func:`reindex_all` for these records and for those ``inserted`` (kind → ids) without
+    ORM objects (sync writes records new to the laptop in bulk): those are read back as they
+    were stored, as plain rows of the columns the index reads (``READS``, by the same names
+    as a record's; one query per kind)."""
+    if not records and not inserted:
+        return
+    written: list[tuple[str, Any]] = [(record.__tablename__, record) for record in records]
+    for kind, ids in inserted.items():
+        if kind in READS and ids:
+            table = Record.metadata.tables[kind]
+            columns = [table.c[name] for name in READS[kind]]
+            rows = session.connection().execute(select(*columns).where(table.c.id.in_(ids)))
+            written += [(kind, row) for row in rows]
     docs: list[search.Doc] = []
-    notes: dict[str, ContactNote] = {}
-    plans: dict[str, SafetyPlan | PlanVersion | PlanAction] = {}
-    for record in records:
-        if isinstance(record, YoungPerson):
+    notes: dict[str, Any] = {}
+    plans: dict[str, tuple[str, Any]] = {}
+    for kind, record in written:
+        if kind == "young_person":
             if record.deleted_at is None:
-                docs.append(person_doc(record))
+                docs.append(person_doc(cast(YoungPerson, record)))
             else:
                 search.unindex(session, record.id)
-        elif isinstance(record, ContactNote):
+        elif kind == "contact_note":
             notes[record.id] = record
-        elif isinstance(record, Addendum):
+        elif kind == "addendum":
             note = session.get(ContactNote, record.note_id)
             if note is not None:
                 notes[note.id] = note
-        elif isinstance(record, SafetyPlan | PlanVersion | PlanAction):
-            plans[record.id] = record
+        elif kind in PLAN_KINDS:
+            plans[record.id] = (kind, record)
     live = [n for n in notes.values() if n.deleted_at is None]
     addenda: dict[str, list[str]] = {}
-    for addendum in session.scalars(
-        select(Addendum)
+    for note_id, words in session.execute(
+        select(Addendum.note_id, Addendum.text)
         .where(Addendum.note_id.in_([n.id for n in live]))
         .order_by(Addendum.created_at)
     ):
-        addenda.setdefault(addendum.note_id, []).append(addendum.text)
-    docs += [note_doc(n, addenda.get(n.id, [])) for n in live]
+        addenda.setdefault(note_id, []).append(words)
+    docs += [note_doc(cast(ContactNote, n), addenda.get(n.id, [])) for n in live]
     search.index_many(session, docs)
-    for record in plans.values():
-        _reindex_plan(session, record)
+    for kind, record in plans.values():
+        _reindex_plan(session, kind, record)
 
 
-def _reindex_plan(session: Session, record: SafetyPlan | PlanVersion | PlanAction) -> None:
-    if isinstance(record, PlanAction):
+def _reindex_plan(session: Session, kind: str, record: Any) -> None:
+    """Index the plan of a plan, version or action (record or row) with its newest version."""
+    if kind == "plan_action":
         version = session.get(PlanVersion, record.plan_version_id)
         plan_id = version.plan_id if version is not None else None
     else:
-        plan_id = record.plan_id if isinstance(record, PlanVersion) else record.id
+        plan_id = record.plan_id if kind == "plan_version" else record.id
     plan = session.get(SafetyPlan, plan_id) if plan_id else None
     if plan is None:
         return

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Date, DateTime, delete, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import FromClause
 
 from hubdesk.models import RECORD_KINDS, OutboxEntry, Record, YoungPerson
 from hubdesk.models.base import FROM_HUB, UTCDateTime
@@ -56,16 +59,38 @@ def write_content(record: Record, content: dict[str, Any]) -> None:
     Keys that are not columns of this kind (a newer HubDesk's field) are left alone, as are
     the id and the local bookkeeping.
     """
-    columns = {c.key: c for c in record.__table__.columns}
-    for key, value in content.items():
-        column = columns.get(key)
-        if column is None or key in NOT_CONTENT or key == "id":
-            continue
-        if isinstance(value, str) and isinstance(column.type, UTCDateTime | DateTime):
-            value = datetime.fromisoformat(value)
-        elif isinstance(value, str) and isinstance(column.type, Date):
-            value = date.fromisoformat(value)
+    for key, value in column_values(record.__table__, content).items():
         setattr(record, key, value)
+
+
+def column_values(table: FromClause, content: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`write_content` would set, as a column → value dict (sync inserts records
+    new to this laptop from these, many in one statement)."""
+    parsers = _parsers(table)
+    values: dict[str, Any] = {}
+    for key, value in content.items():
+        if key not in parsers:
+            continue
+        parse = parsers[key]
+        values[key] = parse(value) if parse is not None and isinstance(value, str) else value
+    return values
+
+
+@cache
+def _parsers(table: FromClause) -> dict[str, Callable[[str], Any] | None]:
+    """The content keys a kind takes (its columns but the id and the bookkeeping), each with
+    how its JSON text is read back (None: as it is)."""
+    found: dict[str, Callable[[str], Any] | None] = {}
+    for column in table.columns:
+        if column.key in NOT_CONTENT or column.key == "id":
+            continue
+        if isinstance(column.type, UTCDateTime | DateTime):
+            found[column.key] = datetime.fromisoformat
+        elif isinstance(column.type, Date):
+            found[column.key] = date.fromisoformat
+        else:
+            found[column.key] = None
+    return found
 
 
 def context_of(conn: Connection, record: Record) -> str | None:

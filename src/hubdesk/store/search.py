@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, insert, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from hubdesk.models.meta import SearchDoc
@@ -29,16 +31,18 @@ def index_many(session: Session, docs: list[Doc]) -> None:
     """:func:`index` for many records in a few statements (sync writes pages of them)."""
     if not docs:
         return
-    ids = [d.record_id for d in docs]
-    known = _rowids(session, ids)
+    conn = session.connection()
+    known = _rowids(conn, [d.record_id for d in docs])
+    # The full-text rows are plain values: straight to the driver, many at a time.
     if known:
-        session.execute(
-            text("DELETE FROM search_fts WHERE rowid = :r"), [{"r": r} for r in known.values()]
+        conn.exec_driver_sql(
+            "DELETE FROM search_fts WHERE rowid = ?", [(r,) for r in known.values()]
         )
     new = [d for d in docs if d.record_id not in known]
     if new:
-        session.execute(
-            insert(SearchDoc),
+        table = cast(Table, SearchDoc.__table__)
+        made = conn.execute(
+            insert(table).returning(table.c.record_id, table.c.fts_rowid),
             [
                 {
                     "record_id": d.record_id,
@@ -48,15 +52,15 @@ def index_many(session: Session, docs: list[Doc]) -> None:
                 for d in new
             ],
         )
-        known.update(_rowids(session, [d.record_id for d in new]))
-    session.execute(
-        text("INSERT INTO search_fts(rowid, body) VALUES (:r, :b)"),
-        [{"r": known[d.record_id], "b": d.body} for d in docs],
+        known.update({record_id: rowid for record_id, rowid in made})
+    conn.exec_driver_sql(
+        "INSERT INTO search_fts(rowid, body) VALUES (?, ?)",
+        [(known[d.record_id], d.body) for d in docs],
     )
 
 
-def _rowids(session: Session, record_ids: list[str]) -> dict[str, int]:
-    found = session.execute(
+def _rowids(conn: Connection, record_ids: list[str]) -> dict[str, int]:
+    found = conn.execute(
         select(SearchDoc.record_id, SearchDoc.fts_rowid).where(SearchDoc.record_id.in_(record_ids))
     )
     return {record_id: rowid for record_id, rowid in found}

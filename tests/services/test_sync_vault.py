@@ -1,0 +1,532 @@
+"""The vault's side of sync without a hub: what ``SyncService`` sends, how it settles answers,
+what it writes from a pulled page, and the check's count and digest.
+
+``PaperHub`` stands in for the hub: every mutation it gets is applied, under the next
+sequence, and it serves each record's newest copy (tombstones included) in sequence order.
+A fresh laptop's records written from a page in bulk must be exactly what the per-record path
+writes: the same rows, bases and search entries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from hubdesk.models import RECORD_KINDS, SYNC_INDEXES, ContactNote, OutboxEntry, SyncBase
+from hubdesk.services import Services
+from hubdesk.services.notes import note_doc
+from hubdesk.services.plans import ActionInput
+from hubdesk.services.sync import _digest_query
+from hubdesk.store.keywrap import TEST_KDF
+from hubdesk.store.vault import Vault
+from hubdesk.sync import protocol as p
+from tests.conftest import passphrase
+
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+FAKER_SEED = 6
+
+
+@dataclass
+class PaperHub:
+    """Applies every mutation under the next sequence; serves each record's newest copy."""
+
+    seq: int = 0
+    held: dict[tuple[str, str], p.Change] = field(default_factory=dict)
+
+    def answer(self, batch: list[p.Mutation]) -> list[p.MutationResult]:
+        results = []
+        for m in batch:
+            self.seq += 1
+            deleted = m.op == "delete"
+            self.held[(m.kind, m.record_id)] = p.Change(
+                seq=self.seq,
+                kind=m.kind,
+                record_id=m.record_id,
+                young_person_id=m.record_id if m.kind == "young_person" else m.young_person_id,
+                deleted=deleted,
+                content={} if deleted else dict(m.content),
+            )
+            results.append(
+                p.MutationResult(mutation_id=m.mutation_id, status="applied", seq=self.seq)
+            )
+        return results
+
+    def changes(self) -> list[p.Change]:
+        return sorted(self.held.values(), key=lambda c: c.seq)
+
+    def page(self, changes: list[p.Change] | None = None) -> p.ChangePage:
+        found = self.changes() if changes is None else changes
+        return p.ChangePage(
+            changes=found,
+            next_cursor=max((c.seq for c in found), default=0),
+            has_more=False,
+            epoch="paper",
+        )
+
+    def push_all(self, laptop: Services) -> int:
+        """Send everything waiting, as the engine does; how many mutations went."""
+        sent = 0
+        while batch := laptop.sync.next_batch(3):  # small batches: several rounds
+            laptop.sync.record_results(self.answer(batch))
+            sent += len(batch)
+        return sent
+
+
+def another_vault(folder: Path) -> Iterator[Services]:
+    vault = Vault.create(folder, passphrase(), "north-lead", TEST_KDF)
+    try:
+        yield Services(vault, clock=lambda: NOW)
+    finally:
+        vault.close()
+
+
+@pytest.fixture
+def lead(tmp_path: Path) -> Iterator[Services]:
+    yield from another_vault(tmp_path / "lead")
+
+
+@pytest.fixture
+def third(tmp_path: Path) -> Iterator[Services]:
+    yield from another_vault(tmp_path / "third")
+
+
+def caseload(s: Services) -> dict[str, str]:
+    """A little of everything that syncs: the ids of some of it by name."""
+    amy = s.cases.add(given_name="Siobhán", family_name="O'Neill", preferred_name="Shiv")
+    ben = s.cases.add(given_name="Ben", family_name="Okafor")
+    note = s.notes.add(
+        amy, kind="home_visit", occurred_at=NOW - timedelta(days=2), narrative="Lighthouse walk"
+    )
+    s.notes.finalise(note)
+    s.notes.add_addendum(note, "Mum joined us at the harbour.")
+    second = s.notes.add(
+        ben, kind="school", occurred_at=NOW - timedelta(days=1), narrative="Talked at lunch"
+    )
+    s.notes.finalise(second)
+    plan = s.plans.create(young_person_id=amy)
+    s.plans.save_draft(
+        plan,
+        content={"what_i_want": "To feel safe on the bus"},
+        review_date=date(2026, 12, 24),
+        actions=[ActionInput(what="Walk to school together", owner="Youth worker")],
+    )
+    place = s.contexts.create(kind="place", name="Harbour car park")
+    s.contexts.link(amy, place, why="Seen there late at night")
+    return {"amy": amy, "ben": ben, "note": note, "plan": plan, "place": place}
+
+
+def rows(s: Services, kind: str) -> dict[str, dict[str, Any]]:
+    """Every record of a kind as stored: id → every column but the local ``updated_at``."""
+    table = RECORD_KINDS[kind].__table__
+    with s.vault.read() as session:
+        found = session.connection().execute(select(table)).mappings()
+        return {r["id"]: {k: v for k, v in r.items() if k != "updated_at"} for r in found}
+
+
+def bases(s: Services) -> dict[tuple[str, str], tuple[int, bool, dict[str, Any]]]:
+    with s.vault.read() as session:
+        return {
+            (b.kind, b.record_id): (b.seq, b.deleted, b.content)
+            for b in session.scalars(select(SyncBase))
+        }
+
+
+def index_bodies(s: Services) -> dict[str, tuple[str, str | None, str]]:
+    with s.vault.read() as session:
+        found = session.execute(
+            text(
+                "SELECT d.record_id, d.record_kind, d.young_person_id, f.body FROM search_doc d "
+                "JOIN search_fts f ON f.rowid = d.fts_rowid"
+            )
+        )
+        return {r[0]: (r[1], r[2], r[3]) for r in found}
+
+
+def waiting(s: Services) -> list[tuple[str, str, str, str]]:
+    with s.vault.read() as session:
+        return [
+            (r.kind, r.record_id, r.op, r.state)
+            for r in session.scalars(select(OutboxEntry).order_by(OutboxEntry.seq))
+        ]
+
+
+def plain_digest(s: Services, kind: str, young_people: set[str]) -> p.KindSummary:
+    """The check's figure worked out the slow, obvious way: every live record of the kind, its
+    case found record by record, hashed by ``protocol.scope_digest``."""
+    from hubdesk.store.outbox import young_person_of
+
+    cls = RECORD_KINDS[kind]
+    found = []
+    with s.vault.read() as session:
+        synced = select(cls).where(cls.server_seq.is_not(None), cls.deleted_at.is_(None))
+        for record in session.scalars(synced):
+            case = young_person_of(session.connection(), record)
+            if case is None or case in young_people:
+                assert record.server_seq is not None
+                found.append((record.id, record.server_seq, record.deleted_at is not None))
+    return p.KindSummary(count=len(found), digest=p.scope_digest(found))
+
+
+# Pull -------------------------------------------------------------------------------------
+
+
+def test_a_fresh_laptop_holds_exactly_what_was_sent(fixed: Services, lead: Services) -> None:
+    hub = PaperHub()
+    made = caseload(fixed)
+    hub.push_all(fixed)
+    assert waiting(fixed) == []
+
+    tally = lead.sync.apply_page(hub.page())
+
+    assert tally.written == len(hub.held)
+    assert tally.conflicts == tally.deleted == 0
+    for kind in RECORD_KINDS:
+        assert {k: content_of_row(v) for k, v in rows(lead, kind).items()} == {
+            k: content_of_row(v) for k, v in rows(fixed, kind).items()
+        }, kind
+    assert bases(lead) == bases(fixed)
+    assert bases(lead)[("contact_note", made["note"])][2] == {}  # append-only: no content kept
+    assert bases(lead)[("young_person", made["amy"])][2]["family_name"] == "O'Neill"
+    assert index_bodies(lead) == index_bodies(fixed)
+    assert [h.record_id for h in lead.search.search("harbour")] == [made["note"]]
+    assert [h.record_id for h in lead.search.search("oneill")] == [made["amy"]]
+    assert waiting(lead) == []  # the hub's word is not sent back
+    assert lead.sync.cursor() == hub.seq
+
+
+def content_of_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row without what is this laptop's own: its local version counter."""
+    return {k: v for k, v in row.items() if k != "version"}
+
+
+def test_records_written_in_bulk_match_those_written_one_by_one(
+    fixed: Services, lead: Services, third: Services
+) -> None:
+    hub = PaperHub()
+    caseload(fixed)
+    hub.push_all(fixed)
+    changes = hub.changes()
+
+    lead.sync.apply_page(hub.page())  # all new to the lead: written in bulk
+    # The same changes, each twice in its page: one that repeats is written on its own.
+    third.sync.apply_page(hub.page([c for change in changes for c in (change, change)]))
+
+    for kind in RECORD_KINDS:
+        assert rows(lead, kind) == rows(third, kind), kind
+    assert bases(lead) == bases(third)
+    assert index_bodies(lead) == index_bodies(third)
+
+
+def test_content_from_another_version_of_hubdesk_is_written_as_one_by_one(
+    lead: Services, third: Services
+) -> None:
+    """A note from an older HubDesk (no ``present``) and a newer one (a field unknown here):
+    the missing column takes its default, the unknown one is left out, and the index holds
+    the note as the stored record reads. A live record is live, whatever its content says."""
+    person = p.Change(
+        seq=1,
+        kind="young_person",
+        record_id=str(uuid.uuid4()),
+        young_person_id=None,
+        deleted=False,
+        content={"given_name": "Nia", "family_name": "Hughes", "created_at": NOW.isoformat()},
+    )
+    note = p.Change(
+        seq=2,
+        kind="contact_note",
+        record_id=str(uuid.uuid4()),
+        young_person_id=person.record_id,
+        deleted=False,
+        content={
+            "young_person_id": person.record_id,
+            "kind": "phone",
+            "occurred_at": (NOW - timedelta(hours=3)).isoformat(),
+            "narrative": "Rang about the lighthouse trip",
+            "author": "Amy",
+            "created_at": NOW.isoformat(),
+            "status": "finalised",
+            "deleted_at": NOW.isoformat(),  # the hub's word is that it is not deleted
+            "mood": "hopeful",
+        },
+    )
+    lead.sync.apply_page(PaperHub().page([person, note]))
+    third.sync.apply_page(PaperHub().page([person, person, note, note]))
+
+    assert rows(lead, "contact_note") == rows(third, "contact_note")
+    [stored] = rows(lead, "contact_note").values()
+    assert stored["present"] == ""
+    assert stored["finalised_at"] is None
+    assert stored["deleted_at"] is None
+    assert stored["occurred_at"] == NOW - timedelta(hours=3)
+    with lead.vault.read() as session:
+        record = session.get(ContactNote, note.record_id)
+        assert record is not None
+        expected = note_doc(record, [])
+    assert index_bodies(lead)[note.record_id] == (
+        expected.record_kind,
+        expected.young_person_id,
+        expected.body,
+    )
+    assert [h.record_id for h in lead.search.search("lighthouse")] == [note.record_id]
+
+
+def test_a_page_applies_changes_to_records_here_and_leaves_its_own_alone(
+    fixed: Services, lead: Services
+) -> None:
+    hub = PaperHub()
+    made = caseload(fixed)
+    hub.push_all(fixed)
+    lead.sync.apply_page(hub.page())
+    cursor = hub.seq
+
+    lead.cases.update(made["ben"], preferred_name="Benji")  # changed on the lead's laptop
+    hub.push_all(lead)
+    fixed.cases.update(made["amy"], preferred_name="Siob")
+    fixed.contexts.unlink(link_of(fixed, made["amy"]), "Not seen there since May")
+    hub.push_all(fixed)
+    lead.sync.apply_page(hub.page([c for c in hub.changes() if c.seq > cursor]))
+    lead.cases.update(made["amy"], legal_status="Looked after")
+    hub.push_all(lead)
+    fixed.cases.update(made["amy"], preferred_name="Sia")  # waiting: merged, not overwritten
+
+    newer = [c for c in hub.changes() if c.seq > cursor]
+    assert fixed.sync.deletions_in(newer) == 0  # the unlink was made here: already deleted
+    tally = fixed.sync.apply_page(hub.page(newer))
+
+    assert tally.conflicts == 0
+    assert tally.deleted == 0
+    amy = rows(fixed, "young_person")[made["amy"]]
+    assert (amy["preferred_name"], amy["legal_status"]) == ("Sia", "Looked after")
+    assert rows(fixed, "young_person")[made["ben"]]["preferred_name"] == "Benji"
+    assert [(k, op) for k, _, op, _ in waiting(fixed)] == [("young_person", "update")]
+
+
+def link_of(s: Services, person: str) -> str:
+    [found] = [i for i, r in rows(s, "context_link").items() if r["young_person_id"] == person]
+    return found
+
+
+def test_removals_are_counted_before_they_are_written(fixed: Services, lead: Services) -> None:
+    hub = PaperHub()
+    made = caseload(fixed)
+    hub.push_all(fixed)
+    lead.sync.apply_page(hub.page())
+    cursor = hub.seq
+    assert lead.sync.live_count() == len(hub.held)
+
+    fixed.contexts.unlink(link_of(fixed, made["amy"]), "Moved away")
+    hub.push_all(fixed)
+    newer = [c for c in hub.changes() if c.seq > cursor]
+    unknown = p.Change(
+        seq=hub.seq + 1,
+        kind="meeting",
+        record_id=str(uuid.uuid4()),
+        young_person_id=None,
+        deleted=True,
+        content={},
+    )
+    assert lead.sync.deletions_in([*newer, *newer]) == 1  # the same record counts once
+    assert lead.sync.deletions_in([unknown]) == 0
+    assert lead.sync.apply_page(hub.page(newer)).deleted == 1
+    assert lead.sync.deletions_in(newer) == 0  # removed already
+    assert lead.sync.live_count() == len(hub.held) - 1
+
+
+# Push -------------------------------------------------------------------------------------
+
+
+def test_a_batch_leaves_out_records_in_flight(fixed: Services) -> None:
+    hub = PaperHub()
+    first = fixed.cases.add(given_name="Ada", family_name="Reyes")
+    second = fixed.cases.add(given_name="Bea", family_name="Quinn")
+    batch = fixed.sync.next_batch()
+    assert {m.record_id for m in batch} == {first, second}
+    fixed.cases.update(first, preferred_name="Addy")  # its next change waits for the answer
+    third = fixed.cases.add(given_name="Cal", family_name="Parr")
+    in_flight = {(m.kind, m.record_id) for m in batch}
+
+    following = fixed.sync.next_batch(excluding=in_flight)
+
+    assert [m.record_id for m in following] == [third]
+    assert fixed.sync.next_batch(1, excluding={("young_person", first)}) == [
+        m for m in batch if m.record_id == second
+    ]  # the limit counts what is left in, and a retry is the very same mutation
+    fixed.sync.record_results(hub.answer(batch))
+    after = {m.record_id: m for m in fixed.sync.next_batch()}
+    assert after.keys() == {first, third}
+    assert after[third] == following[0]
+    update = after[first]
+    assert (update.record_id, update.op, update.content["preferred_name"]) == (
+        first,
+        "update",
+        "Addy",
+    )
+    assert update.base_seq == hub.held[("young_person", first)].seq
+
+
+def test_a_batch_is_stamped_before_it_leaves_and_resent_unchanged(fixed: Services) -> None:
+    caseload(fixed)
+    batch = fixed.sync.next_batch(4)
+    with fixed.vault.read() as session:
+        sent = session.scalars(select(OutboxEntry).where(OutboxEntry.sent_at.is_not(None)))
+        assert sorted(r.mutation_id for r in sent) == sorted(str(m.mutation_id) for m in batch)
+    assert fixed.sync.next_batch(4) == batch
+    assert [m.kind for m in batch] == ["young_person", "young_person", "contact_note", "addendum"]
+    assert all(m.base_seq is None for m in batch)
+
+
+def test_each_answer_is_settled(fixed: Services) -> None:
+    hub = PaperHub()
+    made = caseload(fixed)
+    batch = fixed.sync.next_batch(3)
+    [amy, ben, note] = batch
+    answers = hub.answer([amy, note])
+    refused = p.MutationResult(mutation_id=ben.mutation_id, status="rejected", reason="No.")
+    duplicate = answers[1].model_copy(update={"status": "duplicate"})
+
+    tally = fixed.sync.record_results([answers[0], refused, duplicate])
+
+    assert (tally.applied, tally.duplicates, tally.rejected, tally.conflicts) == (1, 1, 1, 0)
+    assert rows(fixed, "young_person")[made["amy"]]["server_seq"] == answers[0].seq
+    assert rows(fixed, "contact_note")[made["note"]]["server_seq"] == answers[1].seq
+    assert rows(fixed, "young_person")[made["ben"]]["server_seq"] is None
+    assert bases(fixed)[("young_person", made["amy"])][:2] == (answers[0].seq, False)
+    assert bases(fixed)[("contact_note", made["note"])] == (answers[1].seq, False, {})
+    assert ("young_person", made["ben"], "create", "rejected") in waiting(fixed)
+    assert [r.reason for r in fixed.sync.rejected()] == ["No."]
+    assert made["ben"] not in {m.record_id for m in fixed.sync.next_batch()}
+    assert fixed.sync.record_results(answers) == type(tally)()  # seen twice: settled already
+
+
+# Check ------------------------------------------------------------------------------------
+
+
+def test_the_check_counts_and_hashes_as_the_protocol_says(fixed: Services, lead: Services) -> None:
+    hub = PaperHub()
+    made = caseload(fixed)
+    other = fixed.cases.add(given_name="Dee", family_name="Moss")
+    fixed.notes.finalise(
+        fixed.notes.add(other, kind="phone", occurred_at=NOW - timedelta(hours=1), narrative="Hi")
+    )
+    hub.push_all(fixed)
+    lead.sync.apply_page(hub.page())
+    fixed.contexts.unlink(link_of(fixed, made["amy"]), "Not seen there since May")
+    hub.push_all(fixed)
+    # Ids that are prefixes of one another sort by id, not by their lines.
+    for n, record_id in enumerate(["p", "p0", "p-", "pZ"]):
+        hub.held[("young_person", record_id)] = p.Change(
+            seq=hub.seq + n + 1,
+            kind="young_person",
+            record_id=record_id,
+            young_person_id=record_id,
+            deleted=False,
+            content={"given_name": "Short", "family_name": record_id},
+        )
+    lead.sync.apply_page(hub.page())
+    scope = {made["amy"], made["ben"], "p", "p0", "p-", "pZ"}  # not Dee's case
+
+    mine = lead.sync.summaries(list(RECORD_KINDS), scope)
+
+    for kind in RECORD_KINDS:
+        assert mine[kind] == plain_digest(lead, kind, scope), kind
+    assert mine["contact_note"].count == 2
+    assert mine["young_person"].count == 6
+    assert mine["context"].count == 1  # a team's record, whoever's case
+    assert mine["context_link"].count == 0  # removed: the check counts live records only
+    assert mine == fixed.sync.summaries(list(RECORD_KINDS), scope) | {
+        "young_person": mine["young_person"]
+    }
+    assert mine["young_person"] != fixed.sync.summaries(["young_person"], scope)["young_person"]
+
+
+@pytest.mark.parametrize("kind", list(RECORD_KINDS))
+def test_the_check_reads_each_kinds_sync_index_only(vault: Vault, kind: str) -> None:
+    query = str(_digest_query(kind).compile(compile_kwargs={"literal_binds": True}))
+    with vault.read() as session:
+        plan = [r[3] for r in session.execute(text(f"EXPLAIN QUERY PLAN {query}"))]
+    assert f"SCAN {kind} USING COVERING INDEX ix_{kind}_synced" in plan
+    assert not any("TEMP B-TREE" in step for step in plan)  # read in id order, not sorted
+
+
+def test_counting_what_waits_reads_the_outbox_index_only(vault: Vault) -> None:
+    with vault.read() as session:
+        plan = [
+            r[3]
+            for r in session.execute(
+                text("EXPLAIN QUERY PLAN SELECT count(*) FROM outbox WHERE state = 'pending'")
+            )
+        ]
+    assert plan == ["SEARCH outbox USING COVERING INDEX ix_outbox_state (state=?)"]
+
+
+def test_a_resync_settles_only_what_the_hub_does_not_explain(
+    fixed: Services, lead: Services
+) -> None:
+    hub = PaperHub()
+    made = caseload(fixed)
+    extra = fixed.cases.add(given_name="Eli", family_name="Nash")
+    far = fixed.cases.add(given_name="Fay", family_name="Lowe")
+    hub.push_all(fixed)
+    lead.sync.apply_page(hub.page())
+    # The hub has since forgotten Eli, Fay and Ben (their removal purged); the lead changed
+    # Ben's record and has not sent it; Fay's case is no longer shared with the lead.
+    lead.cases.update(made["ben"], preferred_name="Benji")
+    for gone in (extra, far, made["ben"]):
+        del hub.held[("young_person", gone)]
+    scope = {made["amy"], made["ben"], extra}
+    whole = [c for c in hub.changes() if c.kind == "young_person"]
+
+    assert lead.sync.count_absent("young_person", whole, scope) == 2  # Eli and Ben
+    assert lead.sync.resync_kind("young_person", whole, scope, restored=False) == (0, 1)
+
+    people = rows(lead, "young_person")
+    assert people[extra]["deleted_at"] == NOW
+    assert people[extra]["server_seq"] is None
+    assert people[made["ben"]]["deleted_at"] is None  # changed here: kept, and still sent
+    assert people[far]["deleted_at"] is None  # not in this laptop's scope: not judged here
+    assert ("young_person", extra) not in bases(lead)
+    assert lead.sync.count_absent("young_person", whole, scope) == 1
+
+
+def test_a_restored_hub_gets_back_what_it_lost(fixed: Services) -> None:
+    hub = PaperHub()
+    made = caseload(fixed)
+    hub.push_all(fixed)
+    del hub.held[("young_person", made["ben"])]
+    whole = [c for c in hub.changes() if c.kind == "young_person"]
+
+    queued, removed = fixed.sync.resync_kind(
+        "young_person", whole, {made["amy"], made["ben"]}, restored=True
+    )
+
+    assert (queued, removed) == (1, 0)
+    [again] = fixed.sync.next_batch()
+    assert (again.record_id, again.op, again.base_seq) == (made["ben"], "create", None)
+
+
+def test_the_sync_indexes_are_in_the_vault_as_the_models_declare(vault: Vault) -> None:
+    with vault.read() as session:
+        found = {
+            name: sql
+            for name, sql in session.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+            )
+        }
+    for index in SYNC_INDEXES:
+        assert index.table is not None
+        columns = ", ".join(c.name for c in index.columns)
+        assert found[index.name] == (
+            f"CREATE INDEX {index.name} ON {index.table.name} ({columns}) "
+            "WHERE server_seq IS NOT NULL"
+        )
+    assert found["ix_outbox_record"] == (
+        "CREATE INDEX ix_outbox_record ON outbox (record_id, kind, state)"
+    )
+    assert "ix_outbox_record_id" not in found
