@@ -81,3 +81,32 @@ def new_device(folder: Path, hub_url: str, username: str) -> Device:
         answer = hub.enrol(request)
     services.hub.save_enrolment(hub_url, answer, private_key_pem(key))
     return Device(username, folder, hub_url, vault)
+
+
+def with_places(device: Device, count: int) -> tuple[str, list[str], list[str]]:
+    """A young person linked to ``count`` new places: (person, places, links)."""
+    person = device.s.cases.add(given_name="Morgan", family_name="Reid")
+    places = [device.s.contexts.create(kind="place", name=f"Place {n}") for n in range(count)]
+    links = [device.s.contexts.link(person, place, why="Seen there") for place in places]
+    return person, places, links
+
+
+def remove_on_hub(device: Device, kind: str, ids: list[str], young_person: str | None) -> None:
+    """Removals sent straight to the hub by another of the team's laptops."""
+    link = device.s.hub.link()
+    assert link is not None
+    with device.vault.read() as session:
+        seqs = {i: session.get(RECORD_KINDS[kind], i).server_seq for i in ids}  # type: ignore[union-attr]
+    mutations = [
+        p.Mutation(
+            mutation_id=uuid.uuid4(),
+            kind=kind,
+            record_id=i,
+            op="delete",
+            base_seq=seqs[i],
+            young_person_id=young_person,
+        )
+        for i in ids
+    ]
+    with HubClient(link.url, link.token) as client:
+        assert {r.status for r in client.push(mutations).results} == {"applied"}

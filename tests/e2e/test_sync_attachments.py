@@ -24,6 +24,7 @@ from hubdesk.server.hub import Hub
 from hubdesk.server.tables import HubBlobChunk
 from hubdesk.sync import protocol as p
 from hubdesk.sync.client import SyncEngine, SyncReport
+from hubdesk.sync.relay import HubRelay
 from hubdesk.sync.transport import HubClient, HubRefused, HubUnreachable
 from tests.e2e.devices import Device, new_device
 from tests.server.conftest import Org, Served
@@ -96,19 +97,16 @@ class Altering(Watched):
 
 
 class PushPullOnly:
-    """A hub client that only pushes and pulls (as a wrapper without the file calls does)."""
+    """A hub client that only pushes and pulls (as a wrapper without the file calls does):
+    ``HubRelay``'s record calls, none of its file calls."""
 
     def __init__(self, client: HubClient) -> None:
-        self.client = client
+        self.inner = client
 
-    def push(self, mutations: list[p.Mutation]) -> p.PushResponse:
-        return self.client.push(mutations)
-
-    def pull(self, after: int, limit: int = 500, kind: str | None = None) -> p.ChangePage:
-        return self.client.pull(after, limit, kind)
-
-    def summary(self) -> p.SyncSummary:
-        return self.client.summary()
+    _around = HubRelay._around
+    push = HubRelay.push
+    pull = HubRelay.pull
+    summary = HubRelay.summary
 
 
 def token(device: Device) -> str:
@@ -180,11 +178,14 @@ def test_a_scan_attached_on_one_laptop_reaches_the_team_lead_byte_for_byte(
     report = amy.sync()
     assert (report.pushed.applied, report.pushed.rejected) == (4, 0)
     assert amy.s.sync.pending_count() == 0
+    assert (report.files.sent, report.files.parts_sent) == (1, 6)
+    assert "Attached files: 1 sent, 0 received, 0 to try again next time." in report.lines()
 
     client = watched(lead)
     with client:
-        sync_with(lead, client)
+        received = sync_with(lead, client)
     assert client.fetched == list(range(6))
+    assert (received.files.received, received.files.parts_received) == (1, 6)
     assert lead.s.attachments.data(record) == SCAN
     [info] = lead.s.attachments.for_case(person)
     assert (info.id, info.sha256, info.size, info.plan_version_id, info.held) == (

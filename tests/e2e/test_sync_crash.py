@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -46,8 +46,8 @@ from hubdesk.server.db import Database
 from hubdesk.server.hub import Hub
 from hubdesk.services import Services
 from hubdesk.store.vault import Vault
-from hubdesk.sync import protocol as p
 from hubdesk.sync.client import SyncEngine, SyncReport
+from hubdesk.sync.relay import HubRelay
 from hubdesk.sync.transport import HubClient
 from hubdesk.timeutil import utcnow
 from tests.conftest import PASSPHRASE, passphrase
@@ -64,6 +64,7 @@ from tests.server.test_workers import (
 )
 
 pytestmark = pytest.mark.slow
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 ITERATIONS = 50
@@ -86,43 +87,14 @@ def _say(line: str) -> None:
     os.write(1, (line + "\n").encode())
 
 
-class _Announced:
+class _Announced(HubRelay):
     """The hub, with every call and answer announced to the parent as an event."""
 
-    def __init__(self, hub: HubClient) -> None:
-        self.hub = hub
-
-    def _around(self, name: str, call: Callable[[], Any]) -> Any:
+    def _around(self, name: str, call: Callable[[], T]) -> T:
         _say(f"event call {name}")
         answer = call()
         _say(f"event answer {name}")
         return answer
-
-    def push(self, mutations: list[p.Mutation]) -> p.PushResponse:
-        answer: p.PushResponse = self._around("push", lambda: self.hub.push(mutations))
-        return answer
-
-    def pull(self, after: int, limit: int = 500, kind: str | None = None) -> p.ChangePage:
-        page: p.ChangePage = self._around("pull", lambda: self.hub.pull(after, limit, kind))
-        return page
-
-    def summary(self) -> p.SyncSummary:
-        found: p.SyncSummary = self._around("summary", self.hub.summary)
-        return found
-
-    # Attachments' calls: passed on (this test's records have no files).
-
-    def blob_declare(self, sha256: str, declared: p.BlobDeclaration) -> p.BlobStatus:
-        return self.hub.blob_declare(sha256, declared)
-
-    def blob_put_chunk(self, sha256: str, index: int, data: bytes) -> p.BlobStatus:
-        return self.hub.blob_put_chunk(sha256, index, data)
-
-    def blob_complete(self, sha256: str) -> p.BlobStatus:
-        return self.hub.blob_complete(sha256)
-
-    def blob_chunk(self, sha256: str, index: int) -> bytes:
-        return self.hub.blob_chunk(sha256, index)
 
 
 def _sync_child(folder: Path, secret: bytes) -> int:

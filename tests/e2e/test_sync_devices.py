@@ -194,3 +194,23 @@ def test_a_contextual_plan_reaches_its_team_and_no_other(
         assert south.records("safety_plan") == south.records("context") == {}
     finally:
         south.close()
+
+
+def test_a_new_laptop_reads_removals_of_records_it_never_had(
+    laptops: dict[str, Device],
+) -> None:
+    amy, lead = laptops["north-amy"], laptops["north-lead"]
+    person = amy.s.cases.add(given_name="Alex", family_name="Moss")
+    place = amy.s.contexts.create(kind="place", name="Bus station")
+    link = amy.s.contexts.link(person, place, why="Seen there late at night")
+    amy.sync()
+    amy.s.contexts.unlink(link, "Linked by mistake")
+    amy.sync()
+
+    report = lead.sync()  # its first sync: the hub serves the link's tombstone from 0
+    assert not report.resynced
+    assert not report.mismatched
+    assert report.pulled.deleted == 0  # nothing here to remove
+    assert set(lead.records("context_link")) == set(amy.records("context_link")) == set()
+    assert lead.state_hash() == amy.state_hash()
+    assert lead.sync().resynced == []  # and the check agrees afterwards too

@@ -7,7 +7,6 @@ device's vault is wiped after the user is told."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,11 +18,9 @@ from hubdesk import cli
 from hubdesk.models import SyncBase, YoungPerson
 from hubdesk.server.hub import Hub
 from hubdesk.server.tables import AppliedMutation, HubRecord
-from hubdesk.sync import protocol as p
 from hubdesk.sync.client import MassDeletion
-from hubdesk.sync.transport import HubClient
 from tests.conftest import PASSPHRASE
-from tests.e2e.devices import Device, new_device
+from tests.e2e.devices import Device, new_device, remove_on_hub, with_places
 from tests.server.conftest import Org, Served
 
 
@@ -38,45 +35,15 @@ def laptops(served: Served, org: Org, tmp_path: Path) -> Iterator[dict[str, Devi
             device.close()
 
 
-def _with_places(device: Device, count: int) -> tuple[str, list[str], list[str]]:
-    person = device.s.cases.add(given_name="Morgan", family_name="Reid")
-    places = [device.s.contexts.create(kind="place", name=f"Place {n}") for n in range(count)]
-    links = [device.s.contexts.link(person, place, why="Seen there") for place in places]
-    return person, places, links
-
-
-def _remove_on_hub(device: Device, kind: str, ids: list[str], young_person: str | None) -> None:
-    """Removals sent straight to the hub by another of the team's devices."""
-    link = device.s.hub.link()
-    assert link is not None
-    with device.vault.read() as session:
-        from hubdesk.models import RECORD_KINDS
-
-        seqs = {i: session.get(RECORD_KINDS[kind], i).server_seq for i in ids}  # type: ignore[union-attr]
-    mutations = [
-        p.Mutation(
-            mutation_id=uuid.uuid4(),
-            kind=kind,
-            record_id=i,
-            op="delete",
-            base_seq=seqs[i],
-            young_person_id=young_person,
-        )
-        for i in ids
-    ]
-    with HubClient(link.url, link.token) as hub:
-        assert {r.status for r in hub.push(mutations).results} == {"applied"}
-
-
 def test_a_sync_that_would_remove_most_records_stops_and_asks(
     laptops: dict[str, Device],
 ) -> None:
     amy, lead = laptops["north-amy"], laptops["north-lead"]
-    person, places, links = _with_places(amy, 8)
+    person, places, links = with_places(amy, 8)
     amy.sync()
     lead.sync()
-    _remove_on_hub(lead, "context_link", links, person)
-    _remove_on_hub(lead, "context", places, None)
+    remove_on_hub(lead, "context_link", links, person)
+    remove_on_hub(lead, "context", places, None)
     before = amy.state_hash()
 
     with pytest.raises(MassDeletion) as stopped:
@@ -154,7 +121,7 @@ def test_a_device_away_longer_than_removals_are_kept_reads_again_and_resurrects_
     laptops: dict[str, Device], hub: Hub
 ) -> None:
     amy, lead = laptops["north-amy"], laptops["north-lead"]
-    person, _places, links = _with_places(amy, 2)
+    person, _places, links = with_places(amy, 2)
     amy.sync()
     lead.sync()
     lead.s.contexts.unlink(links[0], "No longer goes there")

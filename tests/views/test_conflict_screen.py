@@ -15,30 +15,7 @@ from hubdesk.views.conflict_screen import ConflictScreen
 from hubdesk.views.main_window import MainWindow
 from hubdesk.views.qt import Qt
 from tests.views.a11y import mnemonic_clashes, unnamed_controls
-from tests.views.conftest_sync import (
-    Device,
-    amy,
-    database_url,
-    fast_retries,
-    hub,
-    lead,
-    loopback_server,
-    org,
-    served,
-    window_on,
-)
-
-__all__ = [
-    "amy",
-    "database_url",
-    "fast_retries",
-    "hub",
-    "lead",
-    "loopback_server",
-    "org",
-    "served",
-    "window_on",
-]
+from tests.views.conftest_sync import Device
 
 OpenWindow = Callable[[Device], MainWindow]
 

@@ -15,18 +15,7 @@ from hubdesk.views.sync_status import NOT_CONNECTED
 from hubdesk.views.tasks import Tasks
 from tests.server.conftest import PASSWORD
 from tests.views.a11y import mnemonic_clashes, unnamed_controls
-from tests.views.conftest_sync import (
-    Org,
-    Served,
-    database_url,
-    fast_retries,
-    hub,
-    loopback_server,
-    org,
-    served,
-)
-
-__all__ = ["database_url", "fast_retries", "hub", "loopback_server", "org", "served"]
+from tests.views.conftest_sync import Org, Served
 
 
 @pytest.fixture

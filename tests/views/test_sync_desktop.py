@@ -4,51 +4,23 @@ a sync that would remove most records asks, and "Stop" leaves everything."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from hubdesk.commands.hub import REVOKED_WORDS
-from hubdesk.models import RECORD_KINDS
+from hubdesk.errors import VaultError
 from hubdesk.server.hub import Hub
+from hubdesk.store.instance import LOCK_NAME, InstanceLock
 from hubdesk.store.vault import Vault
-from hubdesk.sync import protocol as p
-from hubdesk.sync.transport import HubClient
 from hubdesk.views.main_window import MainWindow
 from hubdesk.views.sync_worker import Phase
-from tests.e2e.devices import new_device
+from tests.e2e.devices import new_device, remove_on_hub, with_places
 from tests.server.conftest import Served
-from tests.views.conftest_sync import (
-    Device,
-    Gate,
-    Org,
-    amy,
-    database_url,
-    fast_retries,
-    gate,
-    hub,
-    lead,
-    loopback_server,
-    org,
-    served,
-    window_on,
-)
+from tests.views.conftest_sync import Device, Gate, Org
 from tests.views.desktop import running, unlock
-
-__all__ = [
-    "amy",
-    "database_url",
-    "fast_retries",
-    "gate",
-    "hub",
-    "lead",
-    "loopback_server",
-    "org",
-    "served",
-    "window_on",
-]
 
 
 def _closed_laptop(served: Served, tmp_path: Path) -> Path:
@@ -89,7 +61,7 @@ def test_a_revoked_laptop_is_told_its_vault_is_wiped_and_the_start_screen_shows(
     with Vault.open(folder, bytearray(b"plum orchard lantern 42 quietly")) as vault:
         device_id = vault.device_id
     hub.revoke_device(device_id)
-    with running(qtbot, folder) as desktop:
+    with InstanceLock(folder), running(qtbot, folder) as desktop:  # as app.run holds it
         unlock(qtbot, desktop)  # the sync on unlocking meets the revocation
         qtbot.waitUntil(lambda: desktop.notice is not None, timeout=5000)
         notice = desktop.notice
@@ -97,7 +69,11 @@ def test_a_revoked_laptop_is_told_its_vault_is_wiped_and_the_start_screen_shows(
         assert notice.text() == REVOKED_WORDS
         assert desktop.window is None
         assert desktop.vault is None
-        assert not folder.exists()  # wiped before the message is even read
+        # Wiped before the message is even read; only the (empty) instance lock is left,
+        # held by this HubDesk, so no second one starts on the folder meanwhile.
+        assert [f.name for f in folder.iterdir()] == [LOCK_NAME]
+        with pytest.raises(VaultError, match="already open"):
+            InstanceLock(folder).acquire()
 
         notice.accept()
         assert desktop.notice is None
@@ -105,42 +81,14 @@ def test_a_revoked_laptop_is_told_its_vault_is_wiped_and_the_start_screen_shows(
         assert desktop.create.isVisible()
 
 
-def _with_places(device: Device, count: int) -> tuple[str, list[str], list[str]]:
-    person = device.s.cases.add(given_name="Morgan", family_name="Reid")
-    places = [device.s.contexts.create(kind="place", name=f"Place {n}") for n in range(count)]
-    links = [device.s.contexts.link(person, place, why="Seen there") for place in places]
-    return person, places, links
-
-
-def _remove_on_hub(device: Device, kind: str, ids: list[str], young_person: str | None) -> None:
-    """Removals sent straight to the hub by another of the team's laptops."""
-    link = device.s.hub.link()
-    assert link is not None
-    with device.vault.read() as session:
-        seqs = {i: session.get(RECORD_KINDS[kind], i).server_seq for i in ids}  # type: ignore[union-attr]
-    mutations = [
-        p.Mutation(
-            mutation_id=uuid.uuid4(),
-            kind=kind,
-            record_id=i,
-            op="delete",
-            base_seq=seqs[i],
-            young_person_id=young_person,
-        )
-        for i in ids
-    ]
-    with HubClient(link.url, link.token) as client:
-        assert {r.status for r in client.push(mutations).results} == {"applied"}
-
-
 def test_a_sync_that_would_remove_most_records_asks_and_stop_leaves_everything(
     qtbot: QtBot, amy: Device, lead: Device, window_on: Callable[[Device], MainWindow]
 ) -> None:
-    person, places, links = _with_places(amy, 8)
+    person, places, links = with_places(amy, 8)
     amy.sync()
     lead.sync()
-    _remove_on_hub(lead, "context_link", links, person)
-    _remove_on_hub(lead, "context", places, None)
+    remove_on_hub(lead, "context_link", links, person)
+    remove_on_hub(lead, "context", places, None)
     before = amy.state_hash()
 
     window = window_on(amy)

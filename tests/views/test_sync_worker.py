@@ -16,35 +16,7 @@ from hubdesk.views.qt import QApplication, Qt
 from hubdesk.views.sync_dialogs import RefusedDialog
 from hubdesk.views.sync_worker import Phase
 from tests.views.a11y import mnemonic_clashes, unnamed_controls
-from tests.views.conftest_sync import (
-    NOWHERE,
-    Device,
-    Gate,
-    amy,
-    database_url,
-    fast_retries,
-    gate,
-    hub,
-    lead,
-    loopback_server,
-    org,
-    point_at,
-    served,
-    window_on,
-)
-
-__all__ = [
-    "amy",
-    "database_url",
-    "fast_retries",
-    "gate",
-    "hub",
-    "lead",
-    "loopback_server",
-    "org",
-    "served",
-    "window_on",
-]
+from tests.views.conftest_sync import NOWHERE, Device, Gate, point_at
 
 OpenWindow = Callable[[Device], MainWindow]
 WORDS = "Met at the library. Talked about the new youth club."

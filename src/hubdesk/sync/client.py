@@ -3,14 +3,20 @@
 One ``run()`` is one sync:
 
 1. **Push** the outbox in batches until it is empty. Each answer is settled in the vault
-   before the next batch (``services.sync``); a batch whose answer never came is sent again
-   as the very same mutations, and the hub answers a replay with its first result.
+   (``services.sync``); a batch whose answer never came is sent again as the very same
+   mutations, and the hub answers a replay with its first result.
 2. **Pull** pages after the stored cursor; each page and the cursor after it are written in
    one transaction. Before a page is written, the fail-safe counts what it would delete: a
    sync that would remove more than half of the records on this laptop stops and asks.
 3. Push again if merging pulled changes queued anything.
 4. **Check**: the hub's count and digest of every kind in scope against this laptop's; a kind
-   that differs is read again whole and whatever the hub lacks is queued and pushed.
+   that differs is read again whole and whatever the hub lacks is queued and pushed. The
+   hub's side comes with the pull's last page, read in the same transaction as that page.
+
+The laptop's work and the hub's overlap: while the hub works on one request, the laptop
+writes the answer before it and stamps the next batch (a record whose change is in flight is
+left out of it: its next change is based on the answer). Only the call to the hub runs in
+the background thread (``_Ahead``); every vault step stays on the caller's thread, in order.
 
 A new epoch from the hub (restored from a backup) restarts the pull from the beginning and
 checks every kind, so the hub gets back what the backup lacked.
@@ -25,13 +31,14 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol, TypeVar
 
 from hubdesk.services.sync import PullTally, PushTally, SyncService
 from hubdesk.sync import protocol as p
-from hubdesk.sync.attachments import FileHub, FileTransfer
+from hubdesk.sync.attachments import FileHub, FileTally, FileTransfer, Retrying
 from hubdesk.sync.transport import HubError, HubRefused, HubUnreachable
 
 T = TypeVar("T")
@@ -48,8 +55,16 @@ class Hub(FileHub, Protocol):
     record calls below and the file calls of ``FileHub``."""
 
     def push(self, mutations: list[p.Mutation]) -> p.PushResponse: ...
-    def pull(self, after: int, limit: int = ..., kind: str | None = ...) -> p.ChangePage: ...
-    def summary(self) -> p.SyncSummary: ...
+    def pull(
+        self,
+        after: int,
+        limit: int = ...,
+        kind: str | None = ...,
+        *,
+        summary: bool = ...,
+        known_scope: str | None = ...,
+    ) -> p.ChangePage: ...
+    def summary(self, known_scope: str | None = ...) -> p.SyncSummary: ...
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,8 @@ class SyncReport:
     #: Kinds still differing from the hub after the resync (should be empty).
     mismatched: list[str] = field(default_factory=list)
     halted: str | None = None
+    #: Attached files sent and fetched (``sync.attachments``).
+    files: FileTally = field(default_factory=FileTally)
 
     def lines(self) -> list[str]:
         """What moved, in words, one line each (``hubdesk sync`` prints these)."""
@@ -102,6 +119,11 @@ class SyncReport:
             f"Received: {r.written} changes ({r.deleted} removals), {r.tools} screening tools, "
             f"{r.conflicts} in conflict with changes made here.",
         ]
+        if self.files.sent or self.files.received or self.files.left:
+            out.append(
+                f"Attached files: {self.files.sent} sent, {self.files.received} received, "
+                f"{self.files.left} to try again next time."
+            )
         if self.new_epoch:
             out.append("The hub was restored from a backup: everything was checked again.")
         if self.cases_moved:
@@ -139,14 +161,18 @@ class SyncEngine:
         hub: Hub,
         *,
         progress: Callable[[Progress], None] | None = None,
-        page_size: int = 500,
+        page_size: int | None = None,
         attempts: int = 5,
         sleep: Callable[[float], None] = time.sleep,
         allow_mass_delete: bool = False,
     ) -> None:
+        """``page_size`` is the size of a pushed batch and of a pulled page (by default the
+        most the hub takes in a push and serves in a page)."""
         self.store, self.hub = store, hub
         self.progress = progress or (lambda _p: None)
-        self.page_size, self.attempts, self.sleep = page_size, attempts, sleep
+        self.batch_size = min(page_size or p.MAX_PUSH_BATCH, p.MAX_PUSH_BATCH)
+        self.pull_size = min(page_size or p.MAX_PULL_PAGE, p.MAX_PULL_PAGE)
+        self.attempts, self.sleep = attempts, sleep
         self.allow_mass_delete = allow_mass_delete
 
     def run(self) -> SyncReport:
@@ -156,41 +182,60 @@ class SyncEngine:
         files = FileTransfer(  # attached files: sent before their records, fetched after
             self.store, self.hub, self._retrying, lambda *step: self.progress(Progress(*step))
         )
-        for _ in range(ROUNDS):
-            files.upload()
-            self._push(report)
-            self._pull(report)
-            files.download()
-            if self.store.pending_count() == 0:
-                break
-        self._check(report)
+        with _Ahead(self._retrying) as ahead:
+            checked: Checked | None = None
+            for _ in range(ROUNDS):
+                files.upload()
+                self._push(report, ahead)
+                checked = self._pull(report, ahead)
+                files.download()
+                if self.store.pending_count() == 0:
+                    break
+            self._check(report, checked)
+        report.files = files.tally
         return report
 
     # Steps ----------------------------------------------------------------------------------
 
-    def _push(self, report: SyncReport) -> None:
+    def _push(self, report: SyncReport, ahead: _Ahead) -> None:
+        """Send the outbox; while the hub works on one batch, the laptop settles the answer
+        before it and stamps the next batch (leaving out the records in flight)."""
         total, done = self.store.pending_count(), 0
-        while True:
-            batch = self.store.next_batch(min(self.page_size, p.MAX_PUSH_BATCH))
-            if not batch:
-                return
+        batch = self.store.next_batch(self.batch_size) if total else []
+        sending = ahead.call(partial(self.hub.push, batch)) if batch else None
+        while sending is not None:
             self.progress(Progress("push", done, total))
-            answer = self._retrying(partial(self.hub.push, batch))
+            in_flight = {(m.kind, m.record_id) for m in batch}
+            following = self.store.next_batch(self.batch_size, excluding=in_flight)
+            answer = sending.result()
+            sending = ahead.call(partial(self.hub.push, following)) if following else None
             self._note_epoch(answer.epoch, report)
             tally = self.store.record_results(answer.results)
             _add(report.pushed, tally)
             done += len(batch)
-            if tally.applied + tally.duplicates + tally.conflicts == 0:
-                return  # all refused: they stay, shown with the hub's reasons
+            if tally.applied + tally.duplicates + tally.conflicts == 0 and sending is not None:
+                # All refused: they stay, shown with the hub's reasons. The batch already sent
+                # is settled; nothing more is sent this time.
+                _add(report.pushed, self.store.record_results(sending.result().results))
+                return
+            if sending is None:  # the records that were in flight may have more to send
+                following = self.store.next_batch(self.batch_size)
+                sending = ahead.call(partial(self.hub.push, following)) if following else None
+            batch = following
 
-    def _pull(self, report: SyncReport) -> None:
+    def _pull(self, report: SyncReport, ahead: _Ahead) -> Checked | None:
+        """Read the hub's changes; the next page is fetched while this one is written. The
+        hub's check comes with the last page (None when the hub did not send it)."""
         held: int | None = None  # counted before the first page that removes anything
         deleting = 0
+        known = self.store.synced_young_people()
+        scope = p.young_people_digest(known)
+        fetch = partial(self.hub.pull, limit=self.pull_size, summary=True, known_scope=scope)
+        coming = ahead.call(partial(fetch, self.store.cursor()))
         while True:
-            cursor = self.store.cursor()
             self.progress(Progress("pull", report.pulled.received, None))
             try:
-                page = self._retrying(partial(self.hub.pull, cursor, self.page_size))
+                page = coming.result()
             except HubRefused as refused:
                 if refused.code != p.RESYNC_NEEDED:
                     raise
@@ -198,9 +243,13 @@ class SyncEngine:
                 # then removes here what the hub removed meanwhile.
                 self.store.restart_pull()
                 report.read_again = True
+                coming = ahead.call(partial(fetch, 0))
                 continue
             if self._note_epoch(page.epoch, report):
-                continue  # the cursor is back at the start; read again from there
+                coming = ahead.call(partial(fetch, 0))  # read again from the start
+                continue
+            if page.has_more:
+                coming = ahead.call(partial(fetch, page.next_cursor))
             removing = self.store.deletions_in(page.changes)
             if removing:
                 held = self.store.live_count() if held is None else held
@@ -208,20 +257,25 @@ class SyncEngine:
                 self._fail_safe(deleting, held)
             _add(report.pulled, self.store.apply_page(page))
             if not page.has_more:
-                return
+                return Checked.of(page.summary, known, scope)
 
-    def _check(self, report: SyncReport) -> None:
-        summary = self._retrying(self.hub.summary)
-        if summary.young_people is None:
-            # Only left out when the asker says it already has the list; this client never
-            # does, so a missing list is never read as "no young people" (that would remove
-            # every case here).
-            raise HubError("The hub's check left out which young people this laptop holds.")
-        scope = set(summary.young_people)
+    def _summary(self) -> Checked:
+        """The hub's check asked for on its own (after a resync, or from a hub whose pull
+        does not carry it)."""
+        known = self.store.synced_young_people()
+        scope = p.young_people_digest(known)
+        found = Checked.of(self._retrying(partial(self.hub.summary, scope)), known, scope)
+        assert found is not None
+        return found
+
+    def _check(self, report: SyncReport, checked: Checked | None) -> None:
+        self.progress(Progress("check", 0, None))
+        hub = checked or self._summary()
+        scope = hub.young_people
         restored = self.store.hub_restored()
-        kinds = sorted(kind for kind in summary.kinds if kind in p.RECORD_KINDS)
+        kinds = sorted(kind for kind in hub.kinds if kind in p.RECORD_KINDS)
         mine = self.store.summaries(kinds, scope)
-        differing = [kind for kind in kinds if mine[kind] != summary.kinds[kind]]
+        differing = [kind for kind in kinds if mine[kind] != hub.kinds[kind]]
         held = self.store.live_count() if differing else 0
         absent = 0
         for n, kind in enumerate(differing):
@@ -240,9 +294,10 @@ class SyncEngine:
             self._fail_safe(absent + sum(moved.values()), held)
             report.cases_moved, report.cases_kept = self.store.drop_cases(sorted(moved))
         if differing:
-            self._push(report)
-            again = self._retrying(self.hub.summary)
-            now = self.store.summaries(differing, scope)
+            with _Ahead(self._retrying) as ahead:
+                self._push(report, ahead)
+            again = self._summary()
+            now = self.store.summaries(differing, again.young_people)
             report.mismatched = [kind for kind in differing if now[kind] != again.kinds.get(kind)]
         if not report.mismatched:
             self.store.settled()
@@ -260,7 +315,7 @@ class SyncEngine:
         changes: list[p.Change] = []
         after = 0
         while True:
-            page = self._retrying(partial(self.hub.pull, after, self.page_size, kind))
+            page = self._retrying(partial(self.hub.pull, after, self.pull_size, kind))
             self.store.apply_page(page, keep_cursor=True)
             changes.extend(page.changes)
             after = page.next_cursor
@@ -290,6 +345,52 @@ class SyncEngine:
                     raise
             self.sleep(delays[n])
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The hub's count and digest of each kind in this device's scope, and whose cases that
+    scope holds."""
+
+    kinds: dict[str, p.KindSummary]
+    young_people: set[str]
+
+    @classmethod
+    def of(cls, summary: p.SyncSummary | None, known: list[str], sent: str) -> Checked | None:
+        """The hub's answer read against what this laptop sent: ``known`` (the young people
+        it holds from the hub) and ``sent``, their digest. The hub leaves its list out only
+        when it is the one whose digest was sent; a list left out without that agreement is
+        never read as "no young people", which would remove every case here."""
+        if summary is None:
+            return None
+        if summary.young_people is not None:
+            return cls(summary.kinds, set(summary.young_people))
+        if summary.young_people_digest != sent:
+            raise HubError("The hub's check left out which young people this laptop holds.")
+        return cls(summary.kinds, set(known))
+
+
+class _Ahead:
+    """One call to the hub at a time in a background thread, so the laptop can write the last
+    answer while the hub works on the next request. Calls are retried there as anywhere.
+
+    Leaving the block does not wait for a call still in flight (a sync stopped by the
+    fail-safe, a lock or an error): its answer is dropped, never written. A push whose answer
+    is dropped is sent again next time as the same mutations, and the hub answers a replay with
+    its first result."""
+
+    def __init__(self, retrying: Retrying) -> None:
+        self._retrying = retrying
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubdesk-sync")
+
+    def call(self, call: Callable[[], T]) -> Future[T]:
+        return self._pool.submit(self._retrying, call)
+
+    def __enter__(self) -> _Ahead:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _add(total: PushTally | PullTally, more: PushTally | PullTally) -> None:

@@ -26,8 +26,8 @@ from typing import Any, TypeVar
 from hubdesk.services import Services
 from hubdesk.services.hub_link import HubLink
 from hubdesk.services.sync import SyncService
-from hubdesk.sync import protocol as p
 from hubdesk.sync.client import Progress, SyncEngine, SyncReport
+from hubdesk.sync.relay import HubRelay
 from hubdesk.sync.transport import HubClient
 
 T = TypeVar("T")
@@ -101,38 +101,18 @@ class GuardedSync(SyncService):
             return super().epoch()
 
 
-class StoppableHub:
+class StoppableHub(HubRelay):
     """The hub client, checked before each call and after each answer."""
 
     def __init__(self, client: HubClient, switch: StopSwitch) -> None:
-        self.client, self.switch = client, switch
+        super().__init__(client)
+        self.switch = switch
 
-    def _call(self, call: Callable[[], T]) -> T:
+    def _around(self, name: str, call: Callable[[], T]) -> T:
         self.switch.check()
         answer = call()
         self.switch.check()  # stopped meanwhile: the answer is dropped, never written
         return answer
-
-    def push(self, mutations: list[p.Mutation]) -> p.PushResponse:
-        return self._call(lambda: self.client.push(mutations))
-
-    def pull(self, after: int, limit: int = 500, kind: str | None = None) -> p.ChangePage:
-        return self._call(lambda: self.client.pull(after, limit, kind))
-
-    def summary(self) -> p.SyncSummary:
-        return self._call(self.client.summary)
-
-    def blob_declare(self, sha256: str, declared: p.BlobDeclaration) -> p.BlobStatus:
-        return self._call(lambda: self.client.blob_declare(sha256, declared))
-
-    def blob_put_chunk(self, sha256: str, index: int, data: bytes) -> p.BlobStatus:
-        return self._call(lambda: self.client.blob_put_chunk(sha256, index, data))
-
-    def blob_complete(self, sha256: str) -> p.BlobStatus:
-        return self._call(lambda: self.client.blob_complete(sha256))
-
-    def blob_chunk(self, sha256: str, index: int) -> bytes:
-        return self._call(lambda: self.client.blob_chunk(sha256, index))
 
 
 class SyncRun:
