@@ -750,15 +750,7 @@ def _heads(excluding: Collection[tuple[str, str]]) -> Select[*tuple[Any, ...]]:
     outbox = _table("outbox")
     earlier = outbox.alias("earlier")
     query = select(
-        outbox.c.seq,
-        outbox.c.mutation_id,
-        outbox.c.kind,
-        outbox.c.record_id,
-        outbox.c.op,
-        outbox.c.young_person_id,
-        outbox.c.content,
-        outbox.c.sent_at,
-        outbox.c.base_seq,
+        *_sent_columns(outbox), outbox.c.content, outbox.c.sent_at, outbox.c.base_seq
     ).where(
         outbox.c.state == "pending",
         ~select(earlier.c.seq)
@@ -775,6 +767,12 @@ def _heads(excluding: Collection[tuple[str, str]]) -> Select[*tuple[Any, ...]]:
     return query.order_by(outbox.c.seq)
 
 
+def _sent_columns(outbox: Table) -> tuple[ColumnElement[Any], ...]:
+    """What a sent change is known by: its outbox row's order, id, record and operation."""
+    c = outbox.c
+    return (c.seq, c.mutation_id, c.kind, c.record_id, c.op, c.young_person_id)
+
+
 def _sent(conn: Connection, mutation_ids: list[str]) -> dict[str, Row[*tuple[Any, ...]]]:
     """The outbox rows of these mutations, by id, as plain rows. Their content only where it
     becomes the record's base once acknowledged (not for a deletion or an append-only
@@ -783,15 +781,9 @@ def _sent(conn: Connection, mutation_ids: list[str]) -> dict[str, Row[*tuple[Any
     no_base = or_(outbox.c.kind.in_(sorted(APPEND_ONLY)), outbox.c.op == "delete")
     content = type_coerce(case((no_base, null()), else_=outbox.c.content), JSON)
     rows = conn.execute(
-        select(
-            outbox.c.seq,
-            outbox.c.mutation_id,
-            outbox.c.kind,
-            outbox.c.record_id,
-            outbox.c.op,
-            outbox.c.young_person_id,
-            content.label("content"),
-        ).where(outbox.c.mutation_id.in_(mutation_ids))
+        select(*_sent_columns(outbox), content.label("content")).where(
+            outbox.c.mutation_id.in_(mutation_ids)
+        )
     )
     return {row.mutation_id: row for row in rows}
 

@@ -29,9 +29,10 @@ run at once and is reported. Nothing here needs Qt or the network beyond ``HubCl
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol, TypeVar
@@ -182,16 +183,16 @@ class SyncEngine:
         files = FileTransfer(  # attached files: sent before their records, fetched after
             self.store, self.hub, self._retrying, lambda *step: self.progress(Progress(*step))
         )
-        with _Ahead(self._retrying) as ahead:
-            checked: Checked | None = None
-            for _ in range(ROUNDS):
-                files.upload()
-                self._push(report, ahead)
-                checked = self._pull(report, ahead)
-                files.download()
-                if self.store.pending_count() == 0:
-                    break
-            self._check(report, checked)
+        ahead = _Ahead(self._retrying)
+        checked: Checked | None = None
+        for _ in range(ROUNDS):
+            files.upload()
+            self._push(report, ahead)
+            checked = self._pull(report, ahead)
+            files.download()
+            if self.store.pending_count() == 0:
+                break
+        self._check(report, checked, ahead)
         report.files = files.tally
         return report
 
@@ -268,7 +269,7 @@ class SyncEngine:
         assert found is not None
         return found
 
-    def _check(self, report: SyncReport, checked: Checked | None) -> None:
+    def _check(self, report: SyncReport, checked: Checked | None, ahead: _Ahead) -> None:
         self.progress(Progress("check", 0, None))
         hub = checked or self._summary()
         scope = hub.young_people
@@ -294,8 +295,7 @@ class SyncEngine:
             self._fail_safe(absent + sum(moved.values()), held)
             report.cases_moved, report.cases_kept = self.store.drop_cases(sorted(moved))
         if differing:
-            with _Ahead(self._retrying) as ahead:
-                self._push(report, ahead)
+            self._push(report, ahead)
             again = self._summary()
             now = self.store.summaries(differing, again.young_people)
             report.mismatched = [kind for kind in differing if now[kind] != again.kinds.get(kind)]
@@ -374,23 +374,28 @@ class _Ahead:
     """One call to the hub at a time in a background thread, so the laptop can write the last
     answer while the hub works on the next request. Calls are retried there as anywhere.
 
-    Leaving the block does not wait for a call still in flight (a sync stopped by the
+    A run that ends does not wait for a call still in flight (a sync stopped by the
     fail-safe, a lock or an error): its answer is dropped, never written. A push whose answer
     is dropped is sent again next time as the same mutations, and the hub answers a replay with
-    its first result."""
+    its first result. The threads are daemons, so ``hubdesk sync`` ending on an error does not
+    wait at exit for such a call and its retries."""
 
     def __init__(self, retrying: Retrying) -> None:
         self._retrying = retrying
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubdesk-sync")
 
     def call(self, call: Callable[[], T]) -> Future[T]:
-        return self._pool.submit(self._retrying, call)
+        future: Future[T] = Future()
 
-    def __enter__(self) -> _Ahead:
-        return self
+        def run() -> None:
+            try:
+                answer = self._retrying(call)
+            except BaseException as exc:  # handed to the waiting thread, as a pool would
+                future.set_exception(exc)
+            else:
+                future.set_result(answer)
 
-    def __exit__(self, *_exc: object) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        threading.Thread(target=run, name="hubdesk-sync", daemon=True).start()
+        return future
 
 
 def _add(total: PushTally | PullTally, more: PushTally | PullTally) -> None:
