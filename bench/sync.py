@@ -95,7 +95,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 import sqlalchemy
@@ -113,6 +113,7 @@ from hubdesk.server.tables import Role
 from hubdesk.services import Services
 from hubdesk.services.notes import index_note
 from hubdesk.services.search import index_person
+from hubdesk.services.sync import SyncService
 from hubdesk.store.keywrap import TEST_KDF
 from hubdesk.store.outbox import content_of
 from hubdesk.store.vault import Vault
@@ -737,6 +738,29 @@ class Replayer:
 
 
 # -- laptops (real vaults) -------------------------------------------------------------------
+class TimedStore:
+    """The engine's store (a ``SyncService``), each call passed on and its time added up by
+    method, so a sync's laptop work splits into its vault calls."""
+
+    def __init__(self, store: SyncService) -> None:
+        self._store = store
+        self.spent: dict[str, float] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._store, name)
+        if not callable(found):
+            return found
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return found(*args, **kwargs)
+            finally:
+                self.spent[name] = self.spent.get(name, 0.0) + time.perf_counter() - started
+
+        return timed
+
+
 @dataclass
 class SyncRun:
     """One ``SyncEngine.run()``: its time, its steps' times, what went over the wire."""
@@ -748,6 +772,8 @@ class SyncRun:
     exchanges: list[Exchange]
     pushed: list[p.Mutation]
     report: SyncReport
+    #: Seconds in each of the store's methods (the laptop's vault work) during the sync.
+    store_s: dict[str, float] = field(default_factory=dict)
 
     def step(self, endpoint: str) -> list[Exchange]:
         """The exchanges of the push step (every push before the first pull) or the pull step
@@ -786,7 +812,8 @@ class Laptop:
 
     def sync(self, profile: cProfile.Profile | None = None) -> SyncRun:
         hub = TimedHub(self.client)
-        engine = SyncEngine(self.s.sync, hub, progress=hub.note_stage)
+        store = TimedStore(self.s.sync)
+        engine = SyncEngine(cast(SyncService, store), hub, progress=hub.note_stage)
         first = len(self.tap.exchanges)
         if profile is not None:
             profile.enable()
@@ -805,6 +832,7 @@ class Laptop:
             exchanges=self.tap.exchanges[first:],
             pushed=hub.pushed,
             report=report,
+            store_s=store.spent,
         )
 
     def close(self) -> None:
@@ -879,7 +907,7 @@ class SimDevice:
     def _check(self, summary: p.SyncSummary) -> None:
         for kind, theirs in summary.kinds.items():
             held = self.held.get(kind, {}).items()
-            rows = [(rid, seq, gone) for rid, (seq, gone) in held if not gone]  # live only
+            rows = [(rid, seq) for rid, (seq, gone) in held if not gone]  # live only
             mine = p.KindSummary(count=len(rows), digest=p.scope_digest(rows))
             if mine != theirs:
                 raise SimError(f"{kind} differs from the hub")
@@ -1301,6 +1329,16 @@ class Rounds:
         )
         trips = ", ".join(f"{name} {ms:.1f}" for name, ms in median_ms_by_endpoint(exchanges))
         print(f"  median step times (ms): {steps}; request round trips, median (ms): {trips}")
+        calls = {name for _, r in self.runs for name in r.store_s}
+        spent = {
+            name: statistics.median(r.store_s.get(name, 0.0) for _, r in self.runs) * 1000
+            for name in calls
+        }
+        busiest = sorted(spent.items(), key=lambda item: -item[1])
+        print(
+            f"  laptop's vault calls per sync, median (ms): all {sum(spent.values()):.1f} = "
+            + ", ".join(f"{name} {ms:.2f}" for name, ms in busiest if ms >= 0.05)
+        )
         print(
             f"  wire per round (both syncs): {statistics.mean(self.wire):,.0f} bytes for "
             f"{statistics.mean(self.changed_json):,.0f} bytes of changed records' JSON "

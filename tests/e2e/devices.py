@@ -60,9 +60,24 @@ class Device:
             return {r.id: content_of(r) for r in rows}
 
     def state_hash(self) -> str:
-        """A digest of every live synced record's content: equal on devices that agree."""
+        """A digest of every live synced record's content: equal on devices that agree. Each
+        record's hash for the check is first seen to match its hub sequence."""
+        self.assert_record_hashes()
         everything = {kind: self.records(kind) for kind in RECORD_KINDS}
         return hashlib.sha256(json.dumps(everything, sort_keys=True).encode()).hexdigest()
+
+    def assert_record_hashes(self) -> None:
+        """Every record's ``sync_hash`` is ``protocol.record_hash`` of its id and hub sequence
+        (None while the hub does not have it), whichever way sync wrote it."""
+        for cls in RECORD_KINDS.values():
+            with self.vault.read() as session:
+                rows = session.execute(select(cls.id, cls.server_seq, cls.sync_hash)).all()
+            wrong = [
+                record_id
+                for record_id, seq, kept in rows
+                if kept != (None if seq is None else p.record_hash(record_id, seq))
+            ]
+            assert not wrong, f"{self.name}: {len(wrong)} {cls.__name__} with a wrong hash"
 
 
 def new_device(folder: Path, hub_url: str, username: str) -> Device:

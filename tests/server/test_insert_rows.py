@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from hubdesk.server.db import COPY_FROM, insert_rows
 from hubdesk.server.hub import Hub
 from hubdesk.server.tables import HubRecord, ServerBase
+from hubdesk.sync import protocol as p
 
 RECORDS = ServerBase.metadata.tables[HubRecord.__tablename__]
 #: An aware datetime that is not in UTC: stored as the same instant in UTC.
@@ -33,6 +34,7 @@ def rows(prefix: str, first_seq: int) -> list[dict[str, Any]]:
             "content": {"text": 'Café ✓ "quoted"\n', "n": [n, 2.5, None, True], "e": {}},
             "deleted": n % 2 == 0,
             "updated_at": NOON_IN_PARIS + timedelta(seconds=n),
+            "sync_hash": p.record_hash(f"{prefix}-{n}", first_seq + n),
         }
         for n in range(COPY_FROM + 5)
     ]
@@ -60,13 +62,14 @@ def test_rows_are_stored_exactly_as_an_insert_stores_them(hub: Hub) -> None:
     assert len(copied) == len(inserted) == COPY_FROM + 5
 
     def same(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        kind, _id, young_person_id, team_id, _seq, deleted, updated_at, content, text = row
+        kind, _id, young_person_id, team_id, _seq, deleted, updated_at, _hash, content, text = row
         return kind, young_person_id, team_id, deleted, updated_at, content, text
 
     assert [same(row) for row in copied] == [same(row) for row in inserted]
     first = copied[0]
     assert first[6] == NOON_IN_PARIS.astimezone(UTC)
-    assert first[7] == rows("x", 0)[0]["content"]
+    assert first[8] == rows("x", 0)[0]["content"]
+    assert [row[7] for row in copied] == [row["sync_hash"] for row in rows("copied", 1_000)]
 
 
 def test_a_failed_copy_is_the_error_an_insert_raises_and_keeps_nothing(hub: Hub) -> None:

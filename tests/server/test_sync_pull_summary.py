@@ -8,7 +8,6 @@ device has pulled, even when a change commits between the page's read and the su
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -128,16 +127,16 @@ def test_the_summary_matches_what_was_pulled_when_a_change_commits_between_the_r
     amy = enrolled(hub, "north-amy")
     case = str(uuid.uuid4())
     put(hub, amy, "young_person", case, {"name": "A"})
-    read = sync._scope_rows
+    read = sync._scope_totals
     late: list[str] = []
 
-    def with_a_change_first(session: Any, who: Principal) -> Sequence[Any]:
+    def with_a_change_first(session: Any, who: Principal) -> dict[str, Any]:
         if not late:  # once: a change by another unit, committed before this read
             late.append(str(uuid.uuid4()))
             put(hub, amy, "meeting", late[0], {"n": 1}, young_person_id=case)
         return read(session, who)
 
-    monkeypatch.setattr(sync, "_scope_rows", with_a_change_first)
+    monkeypatch.setattr(sync, "_scope_totals", with_a_change_first)
     held: dict[tuple[str, str], dict[str, Any]] = {}
     cursor, answered = 0, []
     while True:

@@ -1,7 +1,8 @@
 """The sync summary and the targeted pull, over the real API: for every role the summary's
 count and digest of each kind equal what a pull from 0 serves that device (one scope for
 both), with an entry for every kind and the young people the device reaches; the digest is
-the documented text's SHA-256, so a device computes the same; it changes when a record does;
+the documented sum of the live records' hashes, so a device computes the same; it changes
+when a record does;
 a pull can be narrowed to one kind; both are audited, the pull with how much it served and
 nothing personal."""
 
@@ -21,7 +22,7 @@ from tests.server.conftest import Org, Served
 from tests.server.test_sync_endpoints import PULL, mutation, new_case, pull_all, push
 
 SUMMARY = "/api/v1/sync/summary"
-EMPTY = hashlib.sha256(b"").hexdigest()
+EMPTY = p.digest_of_sum(0)
 
 
 def summary(served: Served, token: str) -> dict[str, Any]:
@@ -33,10 +34,10 @@ def summary(served: Served, token: str) -> dict[str, Any]:
 def digests_of(changes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """What a device that applied these changes would compute for each kind (its live
     records: tombstones are left out of the check)."""
-    rows: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+    rows: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for change in changes:
         if change["kind"] != p.SCREENING_DEFINITION and not change["deleted"]:
-            rows[change["kind"]].append((change["record_id"], change["seq"], change["deleted"]))
+            rows[change["kind"]].append((change["record_id"], change["seq"]))
     return {
         kind: {"count": len(rows[kind]), "digest": p.scope_digest(rows[kind])}
         for kind in p.RECORD_KINDS
@@ -99,13 +100,19 @@ def test_the_summary_is_exactly_what_a_pull_from_nothing_serves_for_every_role(
     assert all(entry == {"count": 0, "digest": EMPTY} for entry in admin.values())
 
 
-def test_the_digest_is_the_documented_text_whatever_order_the_rows_come_in() -> None:
-    rows = [("b-2", 7, True), ("a-1", 12, False), ("a-10", 3, False)]
-    expected = hashlib.sha256(b"a-1:12:0\na-10:3:0\nb-2:7:1\n").hexdigest()
-    assert p.scope_digest(rows) == expected
+def test_the_digest_is_the_documented_sum_whatever_order_the_rows_come_in() -> None:
+    rows = [("b-2", 7), ("a-1", 12), ("a-10", 3)]
+    # Each record: the first 40 bits of the SHA-256 of "id:seq"; the digest: their sum
+    # modulo 2**64 as 16 hex digits.
+    hashes = [int(hashlib.sha256(f"{i}:{seq}".encode()).hexdigest()[:10], 16) for i, seq in rows]
+    assert [p.record_hash(i, seq) for i, seq in rows] == hashes
+    expected = f"{sum(hashes) % 2**64:016x}"
+    assert p.scope_digest(rows) == expected == p.digest_of_sum(sum(hashes))
     assert p.scope_digest(reversed(rows)) == expected
-    assert p.scope_digest([]) == EMPTY
-    assert p.scope_digest([("a-1", 12, True), ("a-10", 3, False), ("b-2", 7, True)]) != expected
+    assert p.scope_digest([]) == EMPTY == p.digest_of_sum(None) == "0" * 16
+    assert p.scope_digest([("a-1", 13), ("a-10", 3), ("b-2", 7)]) != expected
+    assert p.scope_digest(rows[1:]) != expected
+    assert p.digest_of_sum(2**64 + 5) == p.digest_of_sum(5)  # as a database's sum may wrap
 
 
 def test_the_digest_moves_with_every_change_and_a_moved_case_leaves_the_summary(
@@ -193,7 +200,7 @@ def test_the_young_people_digest_is_the_documented_text_in_any_order() -> None:
     expected = hashlib.sha256(b"a-1\na-10\nb-2\n").hexdigest()
     assert p.young_people_digest(people) == expected
     assert p.young_people_digest(reversed(people)) == expected
-    assert p.young_people_digest([]) == EMPTY
+    assert p.young_people_digest([]) == hashlib.sha256(b"").hexdigest()
     assert p.young_people_digest(["a-1", "a-10"]) != expected
 
 

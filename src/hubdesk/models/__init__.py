@@ -52,16 +52,18 @@ CASE_PARENTS: dict[str, tuple[str, str]] = {
 
 
 def _sync_index(kind: str, cls: type[Record]) -> Index:
-    """Sync's check reads (id, hub sequence, deleted, whose case) of every record of a kind the
-    hub has, at every sync, in id order: this index holds exactly those, in that order, so the
-    read touches its pages only, never the records'. Only records the hub has are in it (a
-    record's first hub sequence is an entry added, not moved). Made in migration 0009."""
+    """Sync reads (id, hub sequence, deleted, whose case, record hash) of every record of a
+    kind the hub has: its check adds up the hashes at every sync, and a kind's resync reads
+    the rest in id order. This index holds exactly those, so the reads touch its pages only,
+    never the records'. Only records the hub has are in it (a record's first hub sequence is
+    an entry added, not moved). Made in migration 0009, the hash added in 0010."""
     table = cls.__table__
     assert isinstance(table, Table)
     link = CASE_PARENTS[kind][0] if kind in CASE_PARENTS else "young_person_id"
     columns = [table.c.id, table.c.server_seq, table.c.deleted_at]
     if link in table.c:
         columns.append(table.c[link])
+    columns.append(table.c.sync_hash)
     return Index(f"ix_{kind}_synced", *columns, sqlite_where=table.c.server_seq.is_not(None))
 
 

@@ -102,13 +102,18 @@ class Record(Base):
     label: ClassVar[str] = "record"
     #: Fields that may still change once the record is frozen (see models.guards). A frozen
     #: record cannot be tombstoned either: removing one is erasure under a retention rule.
-    sync_fields: ClassVar[frozenset[str]] = frozenset({"updated_at", "version", "server_seq"})
+    sync_fields: ClassVar[frozenset[str]] = frozenset(
+        {"updated_at", "version", "server_seq", "sync_hash"}
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
     server_seq: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: ``protocol.record_hash(id, server_seq)`` while the hub has the record (else None):
+    #: sync's check adds these up (see ``services.sync``), so it is set with ``server_seq``.
+    sync_hash: Mapped[int | None] = mapped_column(Integer, default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     @declared_attr.directive

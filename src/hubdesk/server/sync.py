@@ -19,7 +19,9 @@ below it is answered 410 ``resync-needed``, and the device fetches everything fr
 
 **Summary** counts and digests, per kind, what a pull from 0 would serve (the same scope
 condition), so a device can find a difference after its sync and resync that kind. A pull
-asked for it carries it on its last page, read in the same unit as that page.
+asked for it carries it on its last page, read in the same unit as that page. The digest is
+a sum of the hashes each record keeps beside it (``protocol.scope_digest``), so the database
+answers it in one aggregate, read from the scope indexes (``_scope_totals``).
 
 Both read a device's scope from two covering indexes (``_in_scope``), never the records'
 content; a page's records are read by key once the page is chosen.
@@ -127,7 +129,9 @@ class _Record:
     changed: bool = False
 
     def columns(self) -> dict[str, Any]:
-        return {column: getattr(self, column) for column in _RECORD_COLUMNS}
+        """Its row in ``hub_record``, with the hash of its id and sequence as they are now."""
+        values = {column: getattr(self, column) for column in _RECORD_COLUMNS}
+        return values | {"sync_hash": p.record_hash(self.id, self.seq)}
 
 
 _RECORD_COLUMNS = (
@@ -259,9 +263,11 @@ _ALLOCATION_COLUMNS = ("young_person_id", "practitioner_id", "team_id", "allocat
 _RECORDS = ServerBase.metadata.tables[HubRecord.__tablename__]
 _ALLOCATIONS = ServerBase.metadata.tables[Allocation.__tablename__]
 _APPLIED = ServerBase.metadata.tables[AppliedMutation.__tablename__]
-#: What a push changes in a record it holds (whose case or team it is never changes).
-_CHANGING = ("seq", "content", "deleted", "updated_at")
-#: A record changed by a push, by its primary key (kind, id).
+#: What a push changes in a record it holds (whose case or team it is never changes); its
+#: hash changes with its sequence.
+_CHANGING = ("seq", "content", "deleted", "updated_at", "sync_hash")
+#: A record changed by a push, by its primary key (kind, id). Every column is a named
+#: parameter, so a row given without its new hash is refused, never written with the old one.
 _UPDATE_RECORD = (
     update(_RECORDS)
     .where(_RECORDS.c.kind == bindparam("key_kind"), _RECORDS.c.id == bindparam("key_id"))
@@ -542,11 +548,11 @@ def pull(
         # The summary is left out of the answer (not sent as null) unless it is given.
         extra: dict[str, p.SyncSummary] = {}
         if check and kind is None and not has_more:
-            rows = _scope_rows(session, who)
-            if any(seq > cursor for _, _, seq, _ in rows):
+            totals = _scope_totals(session, who)
+            if any(entry.highest > cursor for entry in totals.values()):
                 has_more = True  # changed since the page was read: the device reads on
             else:
-                extra["summary"] = _summary_of(session, who, rows, known_scope, org.epoch)
+                extra["summary"] = _summary_of(session, who, totals, known_scope, org.epoch)
         # How much was served, and from where; never what.
         served = f"served {len(page)} after {after}" + (" with the summary" if extra else "")
         hub.write_audit(session, "sync-pull", who, kind=kind, record_id=served)
@@ -589,31 +595,52 @@ def summary(hub: Hub, who: Principal, known_scope: str | None = None) -> p.SyncS
     young people is left out when ``known_scope`` is already its digest (the device has it);
     the digest is sent only when ``known_scope`` was given (see ``SyncSummary``)."""
     with hub.reading() as session:
-        rows = _scope_rows(session, who)
+        totals = _scope_totals(session, who)
         epoch = hub.organisation(session).epoch
         hub.write_audit(session, "sync-summary", who)
-        return _summary_of(session, who, rows, known_scope, epoch)
+        return _summary_of(session, who, totals, known_scope, epoch)
 
 
-def _scope_rows(session: Session, who: Principal) -> Sequence[Row[str, str, int, bool]]:
-    """(kind, id, seq, deleted) of every record a pull from 0 would serve: plain rows read
-    from the scope indexes (never the content, never ORM objects), fetched at once."""
-    columns = [HubRecord.kind, HubRecord.id, HubRecord.seq, HubRecord.deleted]
-    return session.connection().execute(_in_scope(who, columns)).all()
+@dataclass(frozen=True)
+class _Totals:
+    """One kind's records in a device's scope, as the summary needs them: how many are live
+    and the sum of their hashes (tombstones are left out of the check: a new device never
+    holds them), and the highest sequence of any, tombstones included (a pull's check
+    compares it with the page's cursor)."""
+
+    count: int
+    total: int
+    highest: int
+
+
+def _scope_totals(session: Session, who: Principal) -> dict[str, _Totals]:
+    """The totals of each kind with records in the asker's scope (a kind with none is not
+    there): one aggregate over the scope's two parts (``_in_scope``), each read from its
+    covering index alone, which holds every record's hash. (PostgreSQL's SUM of BIGINT is a
+    NUMERIC, read as a Decimal: made an int here.)"""
+    columns = [HubRecord.kind, HubRecord.seq, HubRecord.deleted, HubRecord.sync_hash]
+    scope = _in_scope(who, columns).subquery()
+    live = scope.c.deleted.is_(False)
+    query = select(
+        scope.c.kind,
+        func.count().filter(live),
+        func.sum(scope.c.sync_hash).filter(live),
+        func.max(scope.c.seq),
+    ).group_by(scope.c.kind)
+    return {
+        kind: _Totals(count, int(total or 0), highest)
+        for kind, count, total, highest in session.connection().execute(query)
+    }
 
 
 def _summary_of(
     session: Session,
     who: Principal,
-    rows: Sequence[Row[str, str, int, bool]],
+    totals: dict[str, _Totals],
     known_scope: str | None,
     epoch: str,
 ) -> p.SyncSummary:
-    """The summary of these scope rows; the young people the asker reaches are read here."""
-    by_kind: dict[str, list[tuple[str, int, bool]]] = {kind: [] for kind in p.RECORD_KINDS}
-    for kind, record_id, seq, deleted in rows:
-        if not deleted:  # live records only: a new device never holds the tombstones
-            by_kind.setdefault(kind, []).append((record_id, seq, deleted))
+    """The summary of these totals; the young people the asker reaches are read here."""
     young_people = sorted(session.connection().scalars(_reachable(who)))
     scope = p.young_people_digest(young_people)
     # Optional fields only when they are sent: the API leaves out what is not set.
@@ -622,11 +649,13 @@ def _summary_of(
         optional["young_people"] = young_people
     if known_scope is not None:
         optional["young_people_digest"] = scope
+    none = _Totals(count=0, total=0, highest=0)
+    every = {kind: totals.get(kind, none) for kind in p.RECORD_KINDS}
     return p.SyncSummary(
         epoch=epoch,
         kinds={
-            kind: p.KindSummary(count=len(by_kind[kind]), digest=p.scope_digest(by_kind[kind]))
-            for kind in p.RECORD_KINDS
+            kind: p.KindSummary(count=entry.count, digest=p.digest_of_sum(entry.total))
+            for kind, entry in every.items()
         },
         **optional,
     )

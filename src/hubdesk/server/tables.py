@@ -28,9 +28,12 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    event,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hubdesk.sync.protocol import record_hash
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -174,9 +177,15 @@ class ChangeLog(ServerBase):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+#: What the scope indexes hold after the column each is looked up by: all that the summary
+#: and a pull choosing its page read of a record.
+SCOPE_COLUMNS = ("kind", "id", "seq", "deleted", "sync_hash")
+
+
 class HubRecord(ServerBase):
     """A synced record as the hub holds it: its kind, whose case it belongs to (or which
-    team's context), the sequence of its last change, its content, and a tombstone."""
+    team's context), the sequence of its last change, its content, a tombstone, and the hash
+    of its id and sequence that the summary adds up."""
 
     __tablename__ = "hub_record"
     __table_args__ = (
@@ -184,10 +193,8 @@ class HubRecord(ServerBase):
         # A device's scope, read from these alone (never the rows and their content) by the
         # summary and by a pull choosing its page: a case's records, and a team's contexts
         # and contextual plans (whose young_person_id is null).
-        Index("ix_hub_record_case_scope", "young_person_id", "kind", "id", "seq", "deleted"),
-        Index(
-            "ix_hub_record_team_scope", "team_id", "young_person_id", "kind", "id", "seq", "deleted"
-        ),
+        Index("ix_hub_record_case_scope", "young_person_id", *SCOPE_COLUMNS),
+        Index("ix_hub_record_team_scope", "team_id", "young_person_id", *SCOPE_COLUMNS),
     )
 
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -198,6 +205,20 @@ class HubRecord(ServerBase):
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: ``protocol.record_hash(id, seq)``, kept beside the record so that the summary's digest
+    #: of a scope is one ``SUM`` read from the scope indexes. No default of any kind: a
+    #: statement that inserts a record without it fails (NOT NULL) rather than store a wrong
+    #: one. ORM writes get it from :func:`_hash_of_record`; plain statements give it.
+    sync_hash: Mapped[int] = mapped_column(BigInteger)
+
+
+@event.listens_for(HubRecord, "before_insert")
+@event.listens_for(HubRecord, "before_update")
+def _hash_of_record(_mapper: Any, _connection: Any, record: HubRecord) -> None:
+    """A record written through the ORM (a case moved and re-sequenced by ``Hub.allocate``,
+    a row made or mended by hand) gets the hash of the id and sequence it is written with,
+    so no ORM write can leave an old one."""
+    record.sync_hash = record_hash(record.id, record.seq)
 
 
 class AppliedMutation(ServerBase):

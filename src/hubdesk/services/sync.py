@@ -18,7 +18,7 @@ for the hub again and the frozen-record guards do not stop an approval landing.
 
 from __future__ import annotations
 
-import hashlib
+import json
 import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,19 +39,22 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    literal_column,
     null,
     or_,
     select,
     text,
     tuple_,
     type_coerce,
+    union_all,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.sqlite import Insert
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import Null, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from hubdesk.forms.loader import parse_definition
 from hubdesk.models import (
@@ -277,7 +280,9 @@ class SyncService(ServiceBase):
             return
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for row, seq in settled:
-            by_kind.setdefault(row.kind, []).append({"rid": row.record_id, "seq": seq})
+            by_kind.setdefault(row.kind, []).append(
+                {"rid": row.record_id, "seq": seq, "hash": p.record_hash(row.record_id, seq)}
+            )
             _set_base(session, row.kind, row.record_id, seq, row.op == "delete", row.content or {})
         conn = session.connection()
         for kind, values in by_kind.items():
@@ -285,7 +290,7 @@ class SyncService(ServiceBase):
             conn.execute(
                 table.update()
                 .where(table.c.id == bindparam("rid"))
-                .values(server_seq=bindparam("seq")),
+                .values(server_seq=bindparam("seq"), sync_hash=bindparam("hash")),
                 values,
             )
         outbox = _table("outbox")
@@ -398,7 +403,7 @@ class SyncService(ServiceBase):
         else:
             write_content(record, change.content)
             record.deleted_at = None
-        record.server_seq = change.seq
+        _on_hub(record, change.seq)
         _set_base(
             session, change.kind, change.record_id, change.seq, change.deleted, change.content
         )
@@ -424,7 +429,7 @@ class SyncService(ServiceBase):
             self._write_theirs(session, cls, record, theirs)
             return 0
         if mine_deleted and theirs.deleted:
-            record.server_seq = theirs.seq
+            _on_hub(record, theirs.seq)
             _set_base(session, theirs.kind, theirs.record_id, theirs.seq, True, {})
             return 0
         if mine_deleted or theirs.deleted:
@@ -498,15 +503,20 @@ class SyncService(ServiceBase):
     def summaries(self, kinds: list[str], young_people: set[str]) -> dict[str, p.KindSummary]:
         """This laptop's count and digest of each kind, as the hub computes its own: records
         the hub has (a hub sequence), in the cases the hub says are in this device's scope.
-        One read transaction for them all, each kind read from its sync index only."""
-        found: dict[str, p.KindSummary] = {}
+        One statement for them all (``_sums_sql``), read through the driver's own cursor."""
         with self.read() as session:
-            conn = session.connection()
-            for kind in kinds:
-                lines = _digest_lines(conn, kind, young_people)
-                digest = hashlib.sha256("".join(lines).encode()).hexdigest()
-                found[kind] = p.KindSummary(count=len(lines), digest=digest)
-        return found
+            cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                found = cursor.execute(
+                    _sums_sql(), {"people": json.dumps(sorted(young_people))}
+                ).fetchall()
+            finally:
+                cursor.close()
+        sums = {kind: (count, total) for kind, count, total in found}
+        return {
+            kind: p.KindSummary(count=sums[kind][0], digest=p.digest_of_sum(sums[kind][1]))
+            for kind in kinds
+        }
 
     def resync_kind(
         self, kind: str, changes: list[p.Change], young_people: set[str], *, restored: bool
@@ -543,7 +553,7 @@ class SyncService(ServiceBase):
                             SyncBase.kind == kind, SyncBase.record_id == record.id
                         )
                     )
-                    record.server_seq = None
+                    _on_hub(record, None)
                     if record.deleted_at is not None:
                         continue
                     if restored:
@@ -556,7 +566,7 @@ class SyncService(ServiceBase):
                 else:
                     # The hub holds an older copy than this laptop last had (restored from a
                     # backup): take its sequence as the base, and send ours again if it differs.
-                    record.server_seq = found.seq
+                    _on_hub(record, found.seq)
                     _set_base(session, kind, record.id, found.seq, found.deleted, found.content)
                     mine = {k: v for k, v in content_of(record).items() if k in found.content}
                     if found.deleted != (record.deleted_at is not None) or mine != found.content:
@@ -670,37 +680,33 @@ def _synced(conn: Connection, kind: str, young_people: set[str]) -> Iterator[tup
             yield record_id, seq, bool(deleted)
 
 
-def _digest_lines(conn: Connection, kind: str, young_people: set[str]) -> list[str]:
-    """What ``protocol.scope_digest`` hashes for the records ``_synced`` gives: their lines
-    (``id:seq:deleted``) in id order, made by the database from the kind's sync index, which
-    is in id order. The check reads every record at every sync, so the rows come through the
-    driver's own cursor (on this connection, in this transaction) as plain tuples: row objects
-    for ten thousand records cost as much as the read itself."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        found = cursor.execute(_digest_sql(kind)).fetchall()
-    finally:
-        cursor.close()
-    return [line for line, person in found if person is None or person in young_people]
-
-
 @cache
-def _digest_query(kind: str) -> Select[*tuple[Any, ...]]:
-    table, whose, joined = _with_case(kind)
-    deleted = sql_cast(table.c.deleted_at.is_not(None), String)
-    line = table.c.id + ":" + sql_cast(table.c.server_seq, String) + ":" + deleted + "\n"
-    query = select(type_coerce(line, String), whose).select_from(joined)
-    live = table.c.deleted_at.is_(None)  # the check counts live records (see KindSummary)
-    return _in_sync(table, query).where(live).order_by(table.c.id)
-
-
-@cache
-def _digest_sql(kind: str) -> str:
-    """``_digest_query`` as the vault's SQL, its few constants written in."""
-    compiled = _digest_query(kind).compile(
-        dialect=sqlite_dialect(), compile_kwargs={"literal_binds": True}
+def _sums_sql() -> str:
+    """One statement for the check: for every kind, the count of the live records the hub has
+    in this device's scope and the sum of their hashes, in the vault's SQL (its one parameter
+    ``:people``, the JSON list of the young people whose cases the hub says are in scope).
+    Each kind is read from its sync index, which holds the hash (and through it its parents'
+    indexes for the case of a record that belongs to one through another): no record is read
+    out, and the database does the adding up. (Grouped by case instead, SQLite walks the
+    records in case order, table and all, to save itself a sort.)"""
+    people: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam("people", type_=String))
     )
-    return str(compiled)
+    parts = []
+    for kind in RECORD_KINDS:
+        table, whose, joined = _with_case(kind)
+        query: Select[*tuple[Any, ...]] = select(
+            literal_column(f"'{kind}'"), func.count(), func.sum(table.c.sync_hash)
+        ).select_from(joined)
+        live = table.c.deleted_at.is_(None)  # the check counts live records (see KindSummary)
+        query = _in_sync(table, query).where(live)
+        if not isinstance(whose, Null):  # a context is its team's: always in scope
+            # ``+case``: the case's own index is not used for this (SQLite would read the
+            # records through it); the sync index is read whole, as for the other kinds.
+            case_of = UnaryExpression(whose, operator=custom_op("+"), type_=String)
+            query = query.where(or_(case_of.is_(None), case_of.in_(people)))
+        parts.append(query)
+    return str(union_all(*parts).compile(dialect=sqlite_dialect(paramstyle="named")))
 
 
 def _in_sync(table: Table, query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
@@ -953,7 +959,12 @@ def _insert_new(session: Session, changes: list[p.Change]) -> None:
     inserted: dict[str, list[str]] = session.info[INSERTED]
     for change in changes:
         values = column_values(_table(change.kind), change.content)
-        values.update(id=change.record_id, server_seq=change.seq, deleted_at=None)
+        values.update(
+            id=change.record_id,
+            server_seq=change.seq,
+            sync_hash=p.record_hash(change.record_id, change.seq),
+            deleted_at=None,
+        )
         # One statement takes rows with the same columns (a missing one takes its default).
         groups.setdefault((change.kind, frozenset(values)), []).append(values)
         _set_base(session, change.kind, change.record_id, change.seq, False, change.content)
@@ -961,6 +972,13 @@ def _insert_new(session: Session, changes: list[p.Change]) -> None:
     conn = session.connection()
     for (kind, _), rows in groups.items():
         conn.execute(_table(kind).insert(), rows)
+
+
+def _on_hub(record: Record, seq: int | None) -> None:
+    """The record is at hub sequence ``seq`` (None: the hub does not have it), with the hash
+    the check adds up."""
+    record.server_seq = seq
+    record.sync_hash = None if seq is None else p.record_hash(record.id, seq)
 
 
 def _set_meta(session: Session, key: str, value: str) -> None:

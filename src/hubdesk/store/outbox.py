@@ -35,7 +35,7 @@ from hubdesk.models.plans import PlanAction, PlanVersion, SafetyPlan
 from hubdesk.timeutil import utcnow
 
 #: Local bookkeeping, never sent as content.
-NOT_CONTENT = frozenset({"version", "server_seq", "updated_at"})
+NOT_CONTENT = frozenset({"version", "server_seq", "sync_hash", "updated_at"})
 
 
 def content_of(record: Record) -> dict[str, Any]:
