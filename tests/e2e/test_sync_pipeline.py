@@ -52,6 +52,8 @@ class Recording(HubRelay):
         return answer
 
     def _around(self, name: str, call: Callable[[], T]) -> T:
+        if name == "pull":
+            self._note("ask", 0, name)
         answer = call()
         self.summaries_asked += name == "summary"
         if isinstance(answer, p.ChangePage):
@@ -70,12 +72,25 @@ def recorded_sync(
     alter: Callable[[p.SyncSummary], p.SyncSummary] | None = None,
     page_size: int | None = None,
 ) -> tuple[SyncReport, Recording]:
+    """One sync, the hub's calls noted, and the laptop's writing of each push's answer too
+    (``results``, when it starts)."""
     link = device.s.hub.link()
     assert link is not None
+    store = device.s.sync
     with HubClient(link.url, link.token, timeout=10) as client:
         hub = Recording(client, alter=alter)
-        engine = SyncEngine(device.s.sync, hub, sleep=lambda _s: None, page_size=page_size)
-        return engine.run(), hub
+        write_results = store.record_results
+
+        def noted(results: list[p.MutationResult]) -> Any:
+            hub._note("results", 0, len(results))
+            return write_results(results)
+
+        store.record_results = noted  # type: ignore[method-assign]
+        try:
+            engine = SyncEngine(store, hub, sleep=lambda _s: None, page_size=page_size)
+            return engine.run(), hub
+        finally:
+            del store.record_results
 
 
 @pytest.fixture
@@ -163,3 +178,53 @@ def test_a_list_left_out_without_agreeing_is_never_read_as_no_young_people(
     with pytest.raises(HubError, match="left out which young people"):
         recorded_sync(lead, alter=left_out)
     assert [r.id for r in lead.s.cases.caseload()] == [person]  # nothing removed
+
+
+def steps(hub: Recording) -> list[str]:
+    return [what for what, _, _ in hub.events]
+
+
+def test_the_pull_is_asked_for_while_the_last_answer_is_written(amy: Device, lead: Device) -> None:
+    people = [amy.s.cases.add(given_name=f"Test{n}", family_name="Person") for n in range(3)]
+    report, hub = recorded_sync(amy)
+    # Only the one batch was waiting: the pull goes as soon as its answer is in, before the
+    # answer is written, and once.
+    assert steps(hub)[:3] == ["send", "answer", "ask"]
+    assert steps(hub).index("ask") < steps(hub).index("results")
+    assert steps(hub).count("ask") == 1
+    assert report.pushed.applied == 3
+    assert not report.mismatched
+    assert not report.resynced
+    assert amy.s.sync.pending_count() == 0
+    again, _ = recorded_sync(amy)  # the pulled page held its own changes: nothing new
+    assert (again.pushed.applied, again.pulled.written) == (0, 0)
+    recorded_sync(lead)
+    assert {r.id for r in lead.s.cases.caseload()} == set(people)
+
+
+def test_an_answer_that_queues_more_drops_the_early_pull_and_pulls_after(
+    amy: Device, lead: Device
+) -> None:
+    person = amy.s.cases.add(given_name="Test", family_name="Person")
+    recorded_sync(amy)
+    recorded_sync(lead)
+    lead.s.cases.set_level(person, Level.SIGNIFICANT, "Seen with older young people at night")
+    recorded_sync(lead)
+    amy.s.cases.update(person, preferred_name="Tee")  # against the copy before the lead's
+
+    report, hub = recorded_sync(amy)
+
+    # The hub's answer is a conflict; merged here, the merge is queued and sent, and only
+    # then is the pull read (the one asked for early is let go).
+    assert report.pushed.conflicts == 1
+    asked = [step for step in steps(hub) if step != "page"]  # pages come when they come
+    assert asked[:8] == ["send", "answer", "ask", "results"] * 2
+    assert asked.count("send") == 2
+    assert not report.mismatched
+    assert not report.resynced
+    assert amy.s.sync.pending_count() == 0
+    recorded_sync(lead)
+    for device in (amy, lead):
+        [held] = [r for r in device.s.cases.caseload() if r.id == person]
+        assert (held.level, held.preferred_name) == (Level.SIGNIFICANT, "Tee")
+    assert amy.state_hash() == lead.state_hash()

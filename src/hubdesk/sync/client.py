@@ -175,6 +175,8 @@ class SyncEngine:
         self.pull_size = min(page_size or p.MAX_PULL_PAGE, p.MAX_PULL_PAGE)
         self.attempts, self.sleep = attempts, sleep
         self.allow_mass_delete = allow_mass_delete
+        #: The hub's epoch this laptop holds (read at the start of a run, then kept here).
+        self._epoch: str | None = None
 
     def run(self) -> SyncReport:
         """One sync. Raises ``HubUnreachable`` after the retries, ``HubRefused`` (sign-in
@@ -185,10 +187,11 @@ class SyncEngine:
         )
         ahead = _Ahead(self._retrying)
         checked: Checked | None = None
+        self._epoch = self.store.epoch()
         for _ in range(ROUNDS):
             files.upload()
-            self._push(report, ahead)
-            checked = self._pull(report, ahead)
+            pulling = self._push(report, ahead)
+            checked = self._pull(report, ahead, pulling or self._start_pull(ahead))
             files.download()
             if self.store.pending_count() == 0:
                 break
@@ -198,19 +201,27 @@ class SyncEngine:
 
     # Steps ----------------------------------------------------------------------------------
 
-    def _push(self, report: SyncReport, ahead: _Ahead) -> None:
+    def _push(self, report: SyncReport, ahead: _Ahead) -> _Pulling | None:
         """Send the outbox; while the hub works on one batch, the laptop settles the answer
-        before it and stamps the next batch (leaving out the records in flight)."""
+        before it and stamps the next batch (leaving out the records in flight).
+
+        When the last batch is answered and nothing waits behind it, the pull is asked for
+        at once, and the answer is written while the hub reads the page: that pull is
+        returned. (Should the answer queue more to send, a conflict merged, it is dropped
+        unread, and the pull asked for again after those.)"""
         total, done = self.store.pending_count(), 0
         batch = self.store.next_batch(self.batch_size) if total else []
         sending = ahead.call(partial(self.hub.push, batch)) if batch else None
+        pulling: _Pulling | None = None
         while sending is not None:
             self.progress(Progress("push", done, total))
             in_flight = {(m.kind, m.record_id) for m in batch}
             following = self.store.next_batch(self.batch_size, excluding=in_flight)
             answer = sending.result()
             sending = ahead.call(partial(self.hub.push, following)) if following else None
-            self._note_epoch(answer.epoch, report)
+            new_epoch = self._note_epoch(answer.epoch, report)
+            if sending is None and not new_epoch and self.store.pending_count() == len(batch):
+                pulling = self._start_pull(ahead)  # only this batch was waiting
             tally = self.store.record_results(answer.results)
             _add(report.pushed, tally)
             done += len(batch)
@@ -218,21 +229,30 @@ class SyncEngine:
                 # All refused: they stay, shown with the hub's reasons. The batch already sent
                 # is settled; nothing more is sent this time.
                 _add(report.pushed, self.store.record_results(sending.result().results))
-                return
-            if sending is None:  # the records that were in flight may have more to send
+                return None
+            if sending is None and pulling is not None and self.store.pending_count():
+                pulling.drop()  # more to send first: the pull is asked for after it
+                pulling = None
+            if sending is None and pulling is None:
+                # The records that were in flight may have more to send.
                 following = self.store.next_batch(self.batch_size)
                 sending = ahead.call(partial(self.hub.push, following)) if following else None
             batch = following
+        return pulling
 
-    def _pull(self, report: SyncReport, ahead: _Ahead) -> Checked | None:
+    def _start_pull(self, ahead: _Ahead) -> _Pulling:
+        """Ask for the first page after this laptop's cursor, with the hub's check."""
+        known = self.store.synced_young_people()
+        scope = p.young_people_digest(known)
+        fetch = partial(self.hub.pull, limit=self.pull_size, summary=True, known_scope=scope)
+        return _Pulling(known, scope, fetch, ahead.call(partial(fetch, self.store.cursor())))
+
+    def _pull(self, report: SyncReport, ahead: _Ahead, pulling: _Pulling) -> Checked | None:
         """Read the hub's changes; the next page is fetched while this one is written. The
         hub's check comes with the last page (None when the hub did not send it)."""
         held: int | None = None  # counted before the first page that removes anything
         deleting = 0
-        known = self.store.synced_young_people()
-        scope = p.young_people_digest(known)
-        fetch = partial(self.hub.pull, limit=self.pull_size, summary=True, known_scope=scope)
-        coming = ahead.call(partial(fetch, self.store.cursor()))
+        known, scope, fetch, coming = pulling.known, pulling.scope, pulling.fetch, pulling.coming
         while True:
             self.progress(Progress("pull", report.pulled.received, None))
             try:
@@ -299,7 +319,7 @@ class SyncEngine:
             again = self._summary()
             now = self.store.summaries(differing, again.young_people)
             report.mismatched = [kind for kind in differing if now[kind] != again.kinds.get(kind)]
-        if not report.mismatched:
+        if restored and not report.mismatched:
             self.store.settled()
 
     def _fail_safe(self, deleting: int, held: int) -> None:
@@ -325,7 +345,7 @@ class SyncEngine:
     def _note_epoch(self, epoch: str, report: SyncReport) -> bool:
         """True when the hub has a new epoch (restored from a backup): the pull starts again
         from the beginning, and the final check compares every kind."""
-        known = self.store.epoch()
+        known, self._epoch = self._epoch, epoch
         if known is None or known == epoch:
             return False
         self.store.start_epoch(epoch)
@@ -368,6 +388,22 @@ class Checked:
         if summary.young_people_digest != sent:
             raise HubError("The hub's check left out which young people this laptop holds.")
         return cls(summary.kinds, set(known))
+
+
+@dataclass
+class _Pulling:
+    """A pull asked for: whose cases this laptop held when it asked (and their digest), how
+    to ask for the next page, and the first page on its way."""
+
+    known: list[str]
+    scope: str
+    fetch: Callable[[int], p.ChangePage]
+    coming: Future[p.ChangePage]
+
+    def drop(self) -> None:
+        """Not to be read: its answer is waited for (one call to the hub at a time) and let
+        go, whatever it was."""
+        self.coming.exception()
 
 
 class _Ahead:
