@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hubdesk.server.db import insert_rows
@@ -30,6 +30,17 @@ from hubdesk.server.tables import AuditHead, HubAuditEvent, ServerBase
 GENESIS = "0" * 64
 _EVENTS = ServerBase.metadata.tables[HubAuditEvent.__tablename__]
 _HEAD = ServerBase.metadata.tables[AuditHead.__tablename__]
+#: The head, read and locked; moved on; made with the first event of all (built once: they
+#: are run by every audited request).
+_HEAD_LOCKED = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_HEAD_MOVED = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
+)
+_HEAD_MADE = insert(_HEAD).values(
+    id=1, last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash")
+)
 #: Where a transaction's noted events wait (in ``Session.info``) until it appends them.
 NOTED = "hubdesk.audit.noted"
 #: The text each row's hash is taken of: ``json.dumps(body, sort_keys=True)``, its encoder
@@ -93,9 +104,7 @@ def append(session: Session, entries: Sequence[Entry]) -> None:
         return
     session.flush()
     conn = session.connection()
-    head = conn.execute(
-        select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
-    ).first()
+    head = conn.execute(_HEAD_LOCKED).first()
     seq, prev = (0, GENESIS) if head is None else (head.last_seq, head.last_hash)
     rows = []
     for entry in entries:
@@ -116,10 +125,8 @@ def append(session: Session, entries: Sequence[Entry]) -> None:
         )
         prev = digest
     insert_rows(session, _EVENTS, rows)
-    if head is None:  # the first event of all
-        conn.execute(insert(_HEAD).values(id=1, last_seq=seq, last_hash=prev))
-    else:
-        conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=seq, last_hash=prev))
+    moved = {"last_seq": seq, "last_hash": prev}
+    conn.execute(_HEAD_MADE if head is None else _HEAD_MOVED, moved)  # None: the first of all
 
 
 def record(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, Column, Engine, Table, TypeDecorator, create_engine, event, insert
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    Insert,
+    Table,
+    TypeDecorator,
+    create_engine,
+    event,
+    insert,
+)
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
@@ -163,7 +174,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     given = rows[0].keys()
     defaulted = any(c.default is not None and c.name not in given for c in table.columns)
     if dialect.name != "postgresql" or len(rows) < COPY_FROM or defaulted:
-        session.execute(insert(table), rows)
+        session.execute(_insert(table), rows)
         return
     columns = [table.c[name] for name in rows[0]]
     sent = [(column.name, _copy_value(column, dialect)) for column in columns]
@@ -178,6 +189,12 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
                 copy.write_row([convert(row[name]) for name, convert in sent])
     except failure as exc:
         raise DBAPIError.instance(statement, None, exc, failure, dialect=dialect) from exc
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    """The INSERT of a table's rows (built once: a push and every audit event use one)."""
+    return insert(table)
 
 
 def _copy_value(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:

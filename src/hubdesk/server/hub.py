@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from sqlalchemy import bindparam, delete, func, select, text, update
@@ -184,6 +185,27 @@ _SIGNED_IN = (
     .join(User, Device.user_id == User.id)
     .where(Device.token_digest == bindparam("digest"))
 )
+
+
+class OrganisationState(NamedTuple):
+    """What every sync reads of the organisation: its epoch and ``oldest_cursor``."""
+
+    epoch: str
+    oldest_cursor: int
+
+
+#: Read as a plain row (built once): the ORM's load of the whole row took longer than that.
+_ORGANISATION_STATE = select(OrganisationInfo.epoch, OrganisationInfo.oldest_cursor).where(
+    OrganisationInfo.id == 1
+)
+
+
+def organisation_state(session: Session) -> OrganisationState:
+    """The organisation's epoch and ``oldest_cursor`` (a Problem if the hub is not set up)."""
+    row = session.connection().execute(_ORGANISATION_STATE).first()
+    if row is None:
+        raise Problem("The hub has not been set up. Run `hubdesk-server init` first.")
+    return OrganisationState(*row)
 
 
 def token_digest(token: str) -> str:

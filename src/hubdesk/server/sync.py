@@ -32,9 +32,10 @@ read, and their audit rows are appended after, before anything is answered.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -42,6 +43,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
+    SQLColumnExpression,
     String,
     and_,
     any_,
@@ -58,7 +60,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hubdesk.server import blobs
 from hubdesk.server.db import insert_rows
-from hubdesk.server.hub import Changes, Hub, Principal
+from hubdesk.server.hub import Changes, Hub, Principal, organisation_state
 from hubdesk.server.problems import Problem
 from hubdesk.server.tables import (
     Allocation,
@@ -85,7 +87,7 @@ def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushRespons
     with hub.unit() as session:
         # Before any record is read: two pushes on one base can never both pass the check.
         changes = Changes.of(session)
-        epoch = hub.organisation(session).epoch
+        epoch = organisation_state(session).epoch
         batch = _Batch.load(session, mutations)
         results = []
         for mutation in mutations:
@@ -178,27 +180,18 @@ class _Batch:
         wanted = {(m.kind, m.record_id) for m in mutations}
         wanted |= {("context", m.context_id) for m in mutations if m.context_id is not None}
         people = {person for m in mutations if (person := _case_of(m)) is not None}
-        applied = session.execute(
-            select(
-                AppliedMutation.mutation_id,
-                AppliedMutation.device_id,
-                AppliedMutation.kind,
-                AppliedMutation.record_id,
-                AppliedMutation.result,
-            ).where(_one_of(session, AppliedMutation.mutation_id, keys))
+        dialect = session.get_bind().dialect.name
+        applied_query, records_query, allocations_query = _load_queries(dialect)
+        conn = session.connection()
+        applied = conn.execute(applied_query, {"keys": sorted(keys)})
+        records = conn.execute(
+            records_query,
+            {
+                "kinds": sorted({kind for kind, _ in wanted}),
+                "ids": sorted({record_id for _, record_id in wanted}),
+            },
         )
-        # By kinds and by ids, which both databases look up in the primary key (SQLite scans
-        # the whole table for a list of (kind, id) pairs); the pairs not asked for are left.
-        columns = [getattr(HubRecord, column) for column in _RECORD_COLUMNS]
-        records = session.execute(
-            select(*columns).where(
-                _one_of(session, HubRecord.kind, {kind for kind, _ in wanted}),
-                _one_of(session, HubRecord.id, {record_id for _, record_id in wanted}),
-            )
-        )
-        allocations = session.scalars(
-            select(Allocation).where(_one_of(session, Allocation.young_person_id, people))
-        )
+        allocations = conn.execute(allocations_query, {"people": sorted(people)})
         return cls(
             applied={key: _Applied(*rest) for key, *rest in applied},
             records={
@@ -206,7 +199,7 @@ class _Batch:
                 for row in records
                 if (row.kind, row.id) in wanted
             },
-            allocations={row.young_person_id: row for row in allocations},
+            allocations={row.young_person_id: Allocation(**row._mapping) for row in allocations},
         )
 
     def add_record(self, record: _Record) -> None:
@@ -248,15 +241,38 @@ class _Batch:
         self.new_allocations, self.new_applied = [], []
 
 
-def _one_of(
-    session: Session, column: InstrumentedAttribute[str], values: Collection[str]
-) -> ColumnElement[bool]:
-    """``column`` is one of ``values``. On PostgreSQL as ``= ANY(array)``, one parameter:
-    ``IN`` with a push's hundreds of values is a statement text psycopg parses afresh
-    every time, which took longer than the query itself."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, sorted(values), type_=ARRAY(String)))
-    return column.in_(values)
+@cache
+def _load_queries(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """What ``_Batch.load`` reads (built once for each database): the mutations already
+    applied (parameter ``keys``); the records (``kinds`` and ``ids``: by kinds and by ids,
+    which both databases look up in the primary key, where SQLite scans the whole table for
+    a list of (kind, id) pairs; the pairs not asked for are left); the allocations of the
+    cases (``people``). (Plain rows: no ORM objects.)"""
+    applied = select(
+        AppliedMutation.mutation_id,
+        AppliedMutation.device_id,
+        AppliedMutation.kind,
+        AppliedMutation.record_id,
+        AppliedMutation.result,
+    ).where(_one_of(dialect, AppliedMutation.mutation_id, "keys"))
+    columns = [getattr(HubRecord, column) for column in _RECORD_COLUMNS]
+    records = select(*columns).where(
+        _one_of(dialect, HubRecord.kind, "kinds"), _one_of(dialect, HubRecord.id, "ids")
+    )
+    allocations = select(
+        *(getattr(Allocation, column) for column in (*_ALLOCATION_COLUMNS, "allocated_by"))
+    ).where(_one_of(dialect, Allocation.young_person_id, "people"))
+    return applied, records, allocations
+
+
+def _one_of(dialect: str, column: InstrumentedAttribute[str], name: str) -> ColumnElement[bool]:
+    """``column`` is one of the values of parameter ``name`` (a sorted list). On PostgreSQL
+    as ``= ANY(array)``, one parameter: ``IN`` with a push's hundreds of values is a
+    statement text psycopg parses afresh every time, which took longer than the query
+    itself."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(String)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 _ALLOCATION_COLUMNS = ("young_person_id", "practitioner_id", "team_id", "allocated_at")
@@ -445,12 +461,42 @@ class ResyncNeeded(Problem):
         )
 
 
-def _reachable(who: Principal) -> Select[str]:
+#: The asker in the scope's statements: each statement is built once for each shape of
+#: scope (``_Shape``) and given the asker's ids as these parameters. (Built afresh for every
+#: request, SQLAlchemy took longer to make a pull's statements than SQLite to run them.)
+_USER, _TEAM = "scope_user", "scope_team"
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a device's scope is made of, beyond whose it is: ``lead``, the cases of the
+    team's allocations too (a team lead's); ``team``, the team's own records (contexts,
+    contextual plans; not for a hub admin, nor for an account in no team)."""
+
+    lead: bool
+    team: bool
+
+    @classmethod
+    def of(cls, who: Principal) -> _Shape:
+        in_team = who.team_id is not None
+        return cls(
+            lead=who.role is Role.TEAM_LEAD and in_team,
+            team=who.role is not Role.ADMIN and in_team,
+        )
+
+
+def _asker(who: Principal) -> dict[str, Any]:
+    """The parameters of a scope's statements."""
+    return {_USER: who.user_id, _TEAM: who.team_id}
+
+
+@cache
+def _reachable(shape: _Shape) -> Select[str]:
     """The young people whose cases the asker reaches: their own allocations; a team lead's
     team's too. (A hub admin reaches only what is allocated to them.)"""
-    mine: list[ColumnElement[bool]] = [Allocation.practitioner_id == who.user_id]
-    if who.role is Role.TEAM_LEAD:
-        mine.append(Allocation.team_id == who.team_id)
+    mine: list[ColumnElement[bool]] = [Allocation.practitioner_id == bindparam(_USER)]
+    if shape.lead:
+        mine.append(Allocation.team_id == bindparam(_TEAM))
     return select(Allocation.young_person_id).where(or_(*mine))
 
 
@@ -458,32 +504,33 @@ def _reachable(who: Principal) -> Select[str]:
 _Keys = Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
 
 
-def _scope(who: Principal) -> list[ColumnElement[bool]]:
+def _scope(shape: _Shape) -> list[ColumnElement[bool]]:
     """The records a device may pull, in two parts that no record is in both of (only a
     team's records have no young person): the records of the cases it reaches, and its
     team's contexts and contextual plans (not for a hub admin). Pull and summary both read
     the scope from here, so what the summary counts is exactly what a pull serves."""
-    cases = and_(HubRecord.young_person_id.in_(_reachable(who)), HubRecord.kind != "context")
-    if who.role is Role.ADMIN or who.team_id is None:
+    cases = and_(HubRecord.young_person_id.in_(_reachable(shape)), HubRecord.kind != "context")
+    if not shape.team:
         return [cases]
-    return [cases, and_(HubRecord.young_person_id.is_(None), HubRecord.team_id == who.team_id)]
+    return [cases, and_(HubRecord.young_person_id.is_(None), HubRecord.team_id == bindparam(_TEAM))]
 
 
 def _in_scope(
-    who: Principal, columns: Sequence[InstrumentedAttribute[Any]], *where: ColumnElement[bool]
-) -> _Keys:
+    shape: _Shape,
+    columns: Sequence[SQLColumnExpression[Any]],
+    *where: ColumnElement[bool],
+) -> list[Select[*tuple[Any, ...]]]:
     """``columns`` of the records in the asker's scope that match ``where``: each part of
-    the scope read on its own, the two put together (``UNION ALL``), so that each is found
-    through its own index, ``ix_hub_record_case_scope`` or ``ix_hub_record_team_scope``,
+    the scope read on its own (to be put together with ``UNION ALL``), so that each is
+    found through its own index, ``ix_hub_record_case_scope`` or ``ix_hub_record_team_scope``,
     which hold every column the summary and a pull's choice of page need. (As one ``OR``,
     SQLite reads every record itself, content and all, and PostgreSQL the whole table.)"""
-    parts = [select(*columns).where(part, *where) for part in _scope(who)]
-    return union_all(*parts) if len(parts) > 1 else parts[0]
+    return [select(*columns).where(part, *where) for part in _scope(shape)]
 
 
-def _page_keys(session: Session, who: Principal, after: int, kind: str | None) -> _Keys:
-    """Kind, id and sequence of the records in scope changed after the cursor (of one kind
-    when given).
+def _page_keys(dialect: str, shape: _Shape, from_zero: bool, of_kind: bool) -> _Keys:
+    """Kind, id and sequence of the records in scope changed after the cursor (parameter
+    ``after``; of one kind, parameter ``kind``, when ``of_kind``).
 
     From 0 the whole scope is asked for, and is read from its own indexes (``_in_scope``).
     After a cursor, mostly few records have changed since: the scope is then one condition,
@@ -492,13 +539,38 @@ def _page_keys(session: Session, who: Principal, after: int, kind: str | None) -
     takes that walk of itself; SQLite keeps no statistics, and ``likelihood()`` tells it
     that the cursor's condition is the one that picks few rows."""
     columns = [HubRecord.kind, HubRecord.id, HubRecord.seq]
-    wanted = [] if kind is None else [HubRecord.kind == kind]
-    newer: ColumnElement[bool] = HubRecord.seq > after
-    if after == 0:
-        return _in_scope(who, columns, newer, *wanted)
-    if session.get_bind().dialect.name == "sqlite":
+    wanted = [HubRecord.kind == bindparam("kind")] if of_kind else []
+    newer: ColumnElement[bool] = HubRecord.seq > bindparam("after")
+    if from_zero:
+        parts = _in_scope(shape, columns, newer, *wanted)
+        return union_all(*parts) if len(parts) > 1 else parts[0]
+    if dialect == "sqlite":
         newer = func.likelihood(newer, literal_column(SELECTIVE))  # a constant, not a parameter
-    return select(*columns).where(newer, or_(*_scope(who)), *wanted)
+    return select(*columns).where(newer, or_(*_scope(shape)), *wanted)
+
+
+@cache
+def _page_records(dialect: str, shape: _Shape, from_zero: bool, of_kind: bool) -> Select[Any]:
+    """The records of a page, as plain rows (parameters ``after``, ``kind`` and ``limit``):
+    the keys of the ``limit + 1`` oldest changes in scope after the cursor, chosen and
+    ordered from the scope indexes alone (a scope's records are never all read, content and
+    all, to sort them), then those records."""
+    keys = _page_keys(dialect, shape, from_zero, of_kind)
+    chosen = keys.order_by(keys.selected_columns.seq).limit(bindparam("limit")).subquery()
+    return (
+        select(*_CHANGE_COLUMNS)
+        .join(chosen, and_(HubRecord.kind == chosen.c.kind, HubRecord.id == chosen.c.id))
+        .order_by(HubRecord.seq)
+    )
+
+
+#: The screening tools changed after the cursor (parameters ``after`` and ``limit``).
+_TOOLS_AFTER = (
+    select(ServedDefinition)
+    .where(ServedDefinition.seq > bindparam("after"))
+    .order_by(ServedDefinition.seq)
+    .limit(bindparam("limit"))
+)
 
 
 def pull(
@@ -527,16 +599,11 @@ def pull(
             records = _records_after(session, who, after, limit, kind)
         tools: Sequence[ServedDefinition] = []
         if kind in (None, p.SCREENING_DEFINITION):
-            tools = session.scalars(
-                select(ServedDefinition)
-                .where(ServedDefinition.seq > after)
-                .order_by(ServedDefinition.seq)
-                .limit(limit + 1)
-            ).all()
+            tools = session.scalars(_TOOLS_AFTER, {"after": after, "limit": limit + 1}).all()
         # Read after the records: a purge committing in between is then seen here (on
         # PostgreSQL each statement sees what has committed), never a page missing its
         # tombstones without the 410.
-        org = hub.organisation(session)
+        org = organisation_state(session)
         if 0 < after < org.oldest_cursor:
             raise ResyncNeeded()
         changes = sorted(
@@ -576,17 +643,11 @@ _ChangeRow = Row[int, str, str, str | None, bool, dict[str, Any]]
 def _records_after(
     session: Session, who: Principal, after: int, limit: int, kind: str | None
 ) -> Sequence[_ChangeRow]:
-    """The records of a page, as plain rows: first the keys of the ``limit + 1`` oldest
-    changes in scope after the cursor, chosen and ordered from the scope indexes alone (a
-    scope's records are never all read, content and all, to sort them), then those records."""
-    keys = _page_keys(session, who, after, kind)
-    chosen = keys.order_by(keys.selected_columns.seq).limit(limit + 1).subquery()
-    query = (
-        select(*_CHANGE_COLUMNS)
-        .join(chosen, and_(HubRecord.kind == chosen.c.kind, HubRecord.id == chosen.c.id))
-        .order_by(HubRecord.seq)
-    )
-    return session.connection().execute(query).all()
+    """The records of a page, as plain rows (``_page_records``)."""
+    dialect = session.get_bind().dialect.name
+    query = _page_records(dialect, _Shape.of(who), after == 0, kind is not None)
+    asked = _asker(who) | {"after": after, "kind": kind, "limit": limit + 1}
+    return session.connection().execute(query, asked).all()
 
 
 def summary(hub: Hub, who: Principal, known_scope: str | None = None) -> p.SyncSummary:
@@ -596,7 +657,7 @@ def summary(hub: Hub, who: Principal, known_scope: str | None = None) -> p.SyncS
     the digest is sent only when ``known_scope`` was given (see ``SyncSummary``)."""
     with hub.reading() as session:
         totals = _scope_totals(session, who)
-        epoch = hub.organisation(session).epoch
+        epoch = organisation_state(session).epoch
         hub.write_audit(session, "sync-summary", who)
         return _summary_of(session, who, totals, known_scope, epoch)
 
@@ -615,22 +676,47 @@ class _Totals:
 
 def _scope_totals(session: Session, who: Principal) -> dict[str, _Totals]:
     """The totals of each kind with records in the asker's scope (a kind with none is not
-    there): one aggregate over the scope's two parts (``_in_scope``), each read from its
-    covering index alone, which holds every record's hash. (PostgreSQL's SUM of BIGINT is a
-    NUMERIC, read as a Decimal: made an int here.)"""
+    there), in one statement over the scope's two parts (``_in_scope``), each read from its
+    covering index alone, which holds every record's hash (``_totals_query``). PostgreSQL's
+    SUM of BIGINT is a NUMERIC, read as a Decimal: made an int here."""
+    found: dict[str, _Totals] = {}
+    query = _totals_query(session.get_bind().dialect.name, _Shape.of(who))
+    for kind, count, total, highest in session.connection().execute(query, _asker(who)):
+        before = found.get(kind)  # (SQLite: a kind may have totals in both parts)
+        if before is not None:
+            count, total = count + before.count, (total or 0) + before.total
+            highest = max(highest, before.highest)
+        found[kind] = _Totals(count, int(total or 0), highest)
+    return found
+
+
+@cache
+def _totals_query(dialect: str, shape: _Shape) -> Select[Any] | CompoundSelect[Any]:
+    """Per kind: its live records, the sum of their hashes, the highest sequence of any
+    (tombstones included). PostgreSQL adds up the rows of both parts together (a hash
+    aggregate over their ``UNION ALL``). SQLite adds up each part on its own, the two parts'
+    totals of a kind put together by ``_scope_totals``: carrying every row through a
+    subquery into one aggregate took it a third longer."""
     columns = [HubRecord.kind, HubRecord.seq, HubRecord.deleted, HubRecord.sync_hash]
-    scope = _in_scope(who, columns).subquery()
+    if dialect == "sqlite":
+        live = HubRecord.deleted.is_(False)
+        totals = [
+            HubRecord.kind,
+            func.count().filter(live),
+            func.sum(HubRecord.sync_hash).filter(live),
+            func.max(HubRecord.seq),
+        ]
+        parts = [part.group_by(HubRecord.kind) for part in _in_scope(shape, totals)]
+        return union_all(*parts) if len(parts) > 1 else parts[0]
+    parts = _in_scope(shape, columns)
+    scope = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     live = scope.c.deleted.is_(False)
-    query = select(
+    return select(
         scope.c.kind,
         func.count().filter(live),
         func.sum(scope.c.sync_hash).filter(live),
         func.max(scope.c.seq),
     ).group_by(scope.c.kind)
-    return {
-        kind: _Totals(count, int(total or 0), highest)
-        for kind, count, total, highest in session.connection().execute(query)
-    }
 
 
 def _summary_of(
@@ -641,7 +727,7 @@ def _summary_of(
     epoch: str,
 ) -> p.SyncSummary:
     """The summary of these totals; the young people the asker reaches are read here."""
-    young_people = sorted(session.connection().scalars(_reachable(who)))
+    young_people = sorted(session.connection().scalars(_reachable(_Shape.of(who)), _asker(who)))
     scope = p.young_people_digest(young_people)
     # Optional fields only when they are sent: the API leaves out what is not set.
     optional: dict[str, Any] = {}
