@@ -20,10 +20,12 @@ import pytest
 from sqlalchemy import select, text
 
 from hubdesk.models import RECORD_KINDS, SYNC_INDEXES, ContactNote, OutboxEntry, SyncBase
+from hubdesk.models.enums import Level
 from hubdesk.services import Services
 from hubdesk.services.notes import note_doc
 from hubdesk.services.plans import ActionInput
 from hubdesk.services.sync import _sums_sql
+from hubdesk.store import search
 from hubdesk.store.keywrap import TEST_KDF
 from hubdesk.store.vault import Vault
 from hubdesk.sync import protocol as p
@@ -538,3 +540,30 @@ def test_the_sync_indexes_are_in_the_vault_as_the_models_declare(vault: Vault) -
         "CREATE INDEX ix_outbox_record ON outbox (record_id, kind, state)"
     )
     assert "ix_outbox_record_id" not in found
+
+
+def test_a_pulled_change_remakes_a_search_entry_only_when_its_words_changed(
+    fixed: Services, lead: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = PaperHub()
+    made = caseload(fixed)
+    hub.push_all(fixed)
+    lead.sync.apply_page(hub.page())
+    cursor = hub.seq
+    remade: list[str] = []
+    index_many = search.index_many
+
+    def noted(session: Any, docs: list[search.Doc]) -> None:
+        remade.extend(doc.record_id for doc in docs)
+        index_many(session, docs)
+
+    fixed.cases.set_level(made["ben"], Level.SIGNIFICANT, "Seen with older young people")
+    fixed.cases.update(made["amy"], preferred_name="Sia")
+    hub.push_all(fixed)
+    monkeypatch.setattr(search, "index_many", noted)
+    lead.sync.apply_page(hub.page([c for c in hub.changes() if c.seq > cursor]))
+
+    assert remade == [made["amy"]]  # a level changes no words: Ben's entry is left as it is
+    assert [h.record_id for h in lead.search.search("sia")] == [made["amy"]]
+    assert not lead.search.search("shiv")
+    assert index_bodies(lead) == index_bodies(fixed)

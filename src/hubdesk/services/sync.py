@@ -72,7 +72,7 @@ from hubdesk.services.base import ServiceBase
 from hubdesk.services.conflicts import keep_conflict
 from hubdesk.services.ownership import owned_records
 from hubdesk.services.retention import erase_case
-from hubdesk.services.sync_index import reindex, reindex_written
+from hubdesk.services.sync_index import indexed_words, reindex, reindex_written
 from hubdesk.store.outbox import column_values, content_of, context_of, queue, write_content
 from hubdesk.sync import protocol as p
 from hubdesk.sync.merge import three_way
@@ -395,6 +395,7 @@ class SyncService(ServiceBase):
     def _write_theirs(
         self, session: Session, cls: type[Record], record: Record | None, change: p.Change
     ) -> Record:
+        indexed = None if record is None else indexed_words(record)
         if record is None:
             record = cls(id=change.record_id)
             session.add(record)
@@ -407,7 +408,8 @@ class SyncService(ServiceBase):
         _set_base(
             session, change.kind, change.record_id, change.seq, change.deleted, change.content
         )
-        session.info[REINDEX][(change.kind, change.record_id)] = record
+        if indexed is None or indexed != indexed_words(record):
+            session.info[REINDEX][(change.kind, change.record_id)] = record
         return record
 
     def _merge_in(self, session: Session, theirs: p.Change, reason: str | None) -> int:

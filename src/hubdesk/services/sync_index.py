@@ -32,6 +32,21 @@ READS: dict[str, tuple[str, ...]] = {
     "plan_action": ("id", "plan_version_id"),
 }
 PLAN_KINDS = frozenset({"safety_plan", "plan_version", "plan_action"})
+#: The kinds whose entry is made from their own ``READS`` columns alone (a note's addenda
+#: come with the addenda): one whose columns are unchanged keeps its entry as it is.
+OWN_WORDS = frozenset({"young_person", "contact_note"})
+
+
+def indexed_words(record: Record) -> tuple[Any, ...] | None:
+    """What the index reads of a record whose entry is its own columns (``OWN_WORDS``); None
+    for one whose entry must be made again whenever it is written (a plan's reads its text,
+    an addendum's its note's). Sync compares this before and after writing the hub's copy of
+    a record: a young person whose level or address changed keeps the entry of their name
+    (remaking an entry rewrites its search rows, prefixes and all)."""
+    kind = record.__tablename__
+    if kind not in OWN_WORDS:
+        return None
+    return tuple(getattr(record, name) for name in READS[kind])
 
 
 def reindex(session: Session, record: Record) -> None:
