@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -160,35 +161,36 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     """Insert ``rows`` (all with the same columns) into ``table``, in this session's
     transaction, as ``session.execute(insert(table), rows)`` would.
 
-    On PostgreSQL many rows are sent by ``COPY … FROM STDIN``: one stream, where psycopg's
-    executemany sends one statement per row (a push's hundreds of records, results, change
-    log and audit rows took several times longer that way). Each value is first made what
-    the INSERT would have sent: JSON as the engine's JSON text, a column type's own
-    conversion (UTC datetimes); rows that leave out a column with a Python-side default
-    (which COPY would not apply) are inserted. A failure is raised as SQLAlchemy's
-    ``DBAPIError``, as an INSERT's would be. SQLite's executemany already loops in C, so it
-    is used as it is."""
+    Each row's values are made here what that INSERT would send (``_Values``: JSON as the
+    engine's JSON text, a column type's own conversion, such as UTC datetimes and SQLite's
+    text for them), and handed to the driver as they are: SQLAlchemy's work for every row
+    of an INSERT (a dictionary of every parameter, then each converted) took as long as
+    SQLite's executemany itself for a push's hundreds of records, results, change-log and
+    audit rows. On SQLite they go to that executemany (one loop in C); on PostgreSQL, from
+    ``COPY_FROM`` rows, by ``COPY … FROM STDIN``: one stream, where psycopg's executemany
+    sends one statement per row. Rows that leave out a column with a Python-side default
+    (which neither would apply), and a few rows on PostgreSQL, are inserted by SQLAlchemy.
+    A failure is raised as SQLAlchemy's ``DBAPIError``, as an INSERT's would be."""
     if not rows:
         return
     dialect = session.get_bind().dialect
-    given = rows[0].keys()
-    defaulted = any(c.default is not None and c.name not in given for c in table.columns)
-    if dialect.name != "postgresql" or len(rows) < COPY_FROM or defaulted:
+    values = _values(table, tuple(rows[0]), dialect)
+    postgresql = dialect.name == "postgresql"
+    if values.defaulted or (postgresql and len(rows) < COPY_FROM):
         session.execute(_insert(table), rows)
         return
-    columns = [table.c[name] for name in rows[0]]
-    sent = [(column.name, _copy_value(column, dialect)) for column in columns]
-    quote = dialect.identifier_preparer.quote
-    statement = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
+    if not postgresql:
+        session.connection().exec_driver_sql(values.insert, [values.of(row) for row in rows])
+        return
     connection = session.connection().connection.driver_connection
     assert connection is not None
     failure = dialect.loaded_dbapi.Error
     try:
-        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        with connection.cursor() as cursor, cursor.copy(values.copy) as copy:
             for row in rows:
-                copy.write_row([convert(row[name]) for name, convert in sent])
+                copy.write_row(values.of(row))
     except failure as exc:
-        raise DBAPIError.instance(statement, None, exc, failure, dialect=dialect) from exc
+        raise DBAPIError.instance(values.copy, None, exc, failure, dialect=dialect) from exc
 
 
 @cache
@@ -197,15 +199,57 @@ def _insert(table: Table) -> Insert:
     return insert(table)
 
 
-def _copy_value(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
-    """How a value of ``column`` is sent in a COPY: as an INSERT would bind it."""
+@dataclass(frozen=True)
+class _Values:
+    """How ``insert_rows`` sends rows of some columns of a table to one kind of database:
+    the statements, and each column's conversion (None: the value as it is)."""
+
+    names: tuple[str, ...]
+    converts: tuple[Callable[[Any], Any] | None, ...]
+    #: A column with a Python-side default is left out of the rows.
+    defaulted: bool
+    insert: str
+    copy: str
+
+    def of(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        """A row's values, in the statements' order, as its INSERT would bind them."""
+        return tuple(
+            row[name] if convert is None else convert(row[name])
+            for name, convert in zip(self.names, self.converts, strict=True)
+        )
+
+
+@cache
+def _values(table: Table, names: tuple[str, ...], dialect: Dialect) -> _Values:
+    """(Made once for each table, columns and database.)"""
+    columns = [table.c[name] for name in names]
+    quote = dialect.identifier_preparer.quote
+    listed = f"{quote(table.name)} ({', '.join(quote(name) for name in names)})"
+    return _Values(
+        names=names,
+        converts=tuple(_convert(column, dialect) for column in columns),
+        defaulted=any(c.default is not None and c.name not in names for c in table.columns),
+        insert=f"INSERT INTO {listed} VALUES ({', '.join('?' * len(names))})",
+        copy=f"COPY {listed} FROM STDIN",
+    )
+
+
+def _convert(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """How a value of ``column`` is bound, as an INSERT would bind it. On SQLite, the
+    column type's own bind processor (what SQLAlchemy applies to it: JSON text, a
+    TypeDecorator's conversion, then its type's, such as a datetime's text). On PostgreSQL
+    (COPY): JSON as the engine's JSON text, a TypeDecorator's conversion; psycopg adapts
+    the rest as it would for an INSERT."""
     kind = column.type
+    if dialect.name != "postgresql":
+        return kind.dialect_impl(dialect).bind_processor(dialect)
     if isinstance(kind, JSON):
-        serialise = getattr(dialect, "_json_serializer", None) or json.dumps
-        return lambda value: serialise(value)
+        serialise: Callable[[Any], Any] = getattr(dialect, "_json_serializer", None) or json.dumps
+        return serialise
     if isinstance(kind, TypeDecorator):
-        return lambda value: kind.process_bind_param(value, dialect)
-    return lambda value: value
+        decorated = kind
+        return lambda value: decorated.process_bind_param(value, dialect)
+    return None
 
 
 class Database:

@@ -813,7 +813,10 @@ def _mutation(
 ) -> p.Mutation:
     """The wire form of an outbox row. Built without validating it again: every field comes
     from this vault's own outbox (ids and kinds it made, content written by
-    ``store.outbox.content_of``), and the hub validates what it receives."""
+    ``store.outbox.content_of``), and the hub validates what it receives. Its text is made
+    sendable (``protocol.sendable``): what is written here already is (``models.plain_text``),
+    but a change queued by an earlier HubDesk may hold a character the hub would refuse, and
+    a refused push would stop every sync after it."""
     return p.Mutation.model_construct(
         mutation_id=uuid.UUID(row.mutation_id),
         kind=row.kind,
@@ -824,7 +827,7 @@ def _mutation(
         if row.kind not in ("young_person", "context")
         else None,
         context_id=context_id,
-        content=row.content,
+        content=p.sendable(row.content),
     )
 
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hubdesk.errors import TooManyAttemptsError, VaultError
 from hubdesk.models.guards import install as install_guards
 from hubdesk.models.meta import VaultMeta
+from hubdesk.models.plain_text import install as install_plain_text
 from hubdesk.store import keywrap, schema
 from hubdesk.store.engine import WRITE_OPTION, make_vault_engine
 from hubdesk.store.files import fsync_dir, write_json_atomic
@@ -257,6 +258,7 @@ class Vault:
             engine.dispose()
             wipe(data_key)
             raise
+        install_plain_text()
         install_guards()
         install_outbox()
         return cls(folder, data_key, engine)

@@ -47,6 +47,29 @@ _FORBIDDEN = re.compile(
 )
 
 
+#: Control characters that stand for a line break where text is pasted from elsewhere (a word
+#: processor's line break is a vertical tab, a page break a form feed).
+_BREAKS = re.compile("[\x0b\x0c\x85]")
+
+
+def sendable_text(value: str) -> str:
+    """``value`` as the hub takes it: those line breaks written as newlines, every other
+    character the hub refuses (``_FORBIDDEN``) left out. What the desktop keeps when a person
+    writes, so a pasted character never stops a sync."""
+    return _FORBIDDEN.sub("", _BREAKS.sub("\n", value))
+
+
+def sendable(value: Any) -> Any:
+    """:func:`sendable_text` of every text in a JSON value (keys too); the rest as it is."""
+    if isinstance(value, str):
+        return sendable_text(value)
+    if isinstance(value, list):
+        return [sendable(v) for v in value]
+    if isinstance(value, dict):
+        return {sendable_text(str(k)): sendable(v) for k, v in value.items()}
+    return value
+
+
 def _clean(value: str) -> str:
     found = _FORBIDDEN.search(value)
     if found:
