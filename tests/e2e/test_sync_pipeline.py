@@ -9,8 +9,7 @@ reads a list of young people that was left out as "none"."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import pytest
@@ -20,8 +19,7 @@ from hubdesk.sync import protocol as p
 from hubdesk.sync.client import SyncEngine, SyncReport
 from hubdesk.sync.relay import HubRelay
 from hubdesk.sync.transport import HubClient, HubError
-from tests.e2e.devices import Device, new_device
-from tests.server.conftest import Org, Served
+from tests.e2e.devices import Device
 
 T = TypeVar("T")
 
@@ -91,20 +89,6 @@ def recorded_sync(
             return engine.run(), hub
         finally:
             del store.record_results
-
-
-@pytest.fixture
-def amy(served: Served, org: Org, tmp_path: Path) -> Iterator[Device]:
-    device = new_device(tmp_path / "amy", served.base, "north-amy")
-    yield device
-    device.close()
-
-
-@pytest.fixture
-def lead(served: Served, org: Org, tmp_path: Path) -> Iterator[Device]:
-    device = new_device(tmp_path / "lead", served.base, "north-lead")
-    yield device
-    device.close()
 
 
 def test_a_records_next_change_is_sent_only_after_the_answer_to_the_one_before(

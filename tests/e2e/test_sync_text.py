@@ -3,33 +3,15 @@ processor's line break is a vertical tab): they never stop a sync."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from hubdesk.models import ContactNote
-from tests.e2e.devices import Device, new_device
-from tests.server.conftest import Org, Served
+from tests.e2e.devices import Device
 
 PASTED = "First line\x0bsecond line\x0cthird\x85 and a bell\x07."
 SENT = "First line\nsecond line\nthird\n and a bell."
-
-
-@pytest.fixture
-def amy(served: Served, org: Org, tmp_path: Path) -> Iterator[Device]:
-    device = new_device(tmp_path / "amy", served.base, "north-amy")
-    yield device
-    device.close()
-
-
-@pytest.fixture
-def lead(served: Served, org: Org, tmp_path: Path) -> Iterator[Device]:
-    device = new_device(tmp_path / "lead", served.base, "north-lead")
-    yield device
-    device.close()
 
 
 def narrative(device: Device, note: str) -> str:
