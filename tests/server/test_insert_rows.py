@@ -81,3 +81,70 @@ def test_a_failed_copy_is_the_error_an_insert_raises_and_keeps_nothing(hub: Hub)
     with hub.db.unit(read_only=True) as session:
         count = select(func.count()).where(RECORDS.c.id.like("twice-%"))
         assert session.scalar(count) == 1
+
+
+def raw(hub: Hub, table: str, key: str, where: str) -> list[tuple[Any, ...]]:
+    """The rows as the driver reads them, untouched by SQLAlchemy's types (SQLite: the
+    stored text of a datetime or JSON, integers for booleans), without their key."""
+    with hub.db.engine.connect() as conn:
+        found = conn.exec_driver_sql(f"SELECT * FROM {table} WHERE {where} ORDER BY {key}")
+        names = list(found.keys())
+        return [tuple(v for n, v in zip(names, row, strict=True) if n != key) for row in found]
+
+
+def test_each_tables_rows_are_stored_as_an_insert_stores_them_on_both_databases(
+    hub: Hub,
+) -> None:
+    """insert_rows hands the driver values it converted itself: the bytes stored are those
+    of SQLAlchemy's INSERT, for the record, change-log and audit columns a push writes."""
+    changes = ServerBase.metadata.tables["change_log"]
+    events = ServerBase.metadata.tables["hub_audit"]
+
+    def change_rows(first: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "seq": first + n,
+                "kind": "meeting",
+                "record_id": f"r-{n}",
+                "op": "create",
+                "at": NOON_IN_PARIS + timedelta(microseconds=n),
+            }
+            for n in range(COPY_FROM + 5)
+        ]
+
+    def event_rows(first: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "seq": first + n,
+                "at": NOON_IN_PARIS.replace(microsecond=0),
+                "user_id": None,
+                "device_id": None if n % 2 else "d-1",
+                "action": "sync-create",
+                "kind": "meeting",
+                "record_id": f"Café {n}",
+                "prev_hash": "0" * 64,
+                "hash": f"{n:064x}",
+            }
+            for n in range(COPY_FROM + 5)
+        ]
+
+    for made in (COPY_FROM + 5, 1):  # many rows, and one (an INSERT of SQLAlchemy's on PG)
+        with hub.unit() as session:
+            insert_rows(session, RECORDS, rows("ours", 10_000)[:made])
+            session.execute(insert(RECORDS), rows("theirs", 20_000)[:made])
+            insert_rows(session, changes, change_rows(10_000)[:made])
+            session.execute(insert(changes), change_rows(20_000)[:made])
+            insert_rows(session, events, event_rows(10_000)[:made])
+            session.execute(insert(events), event_rows(20_000)[:made])
+        ours = raw(hub, "hub_record", "id", "substr(id, 1, 5) = 'ours-'")
+        theirs = raw(hub, "hub_record", "id", "substr(id, 1, 7) = 'theirs-'")
+        assert len(ours) == made
+        assert [r[:3] + r[4:6] for r in ours] == [r[:3] + r[4:6] for r in theirs]
+        for table in ("change_log", "hub_audit"):
+            mine = raw(hub, table, "seq", "seq >= 10000 AND seq < 20000")
+            assert len(mine) == made
+            assert mine == raw(hub, table, "seq", "seq >= 20000")
+        with hub.unit() as session:
+            session.execute(RECORDS.delete())
+            for table in (changes, events):
+                session.execute(table.delete().where(table.c.seq >= 10_000))

@@ -204,19 +204,18 @@ class _Values:
     """How ``insert_rows`` sends rows of some columns of a table to one kind of database:
     the statements, and each column's conversion (None: the value as it is)."""
 
-    names: tuple[str, ...]
-    converts: tuple[Callable[[Any], Any] | None, ...]
+    #: Each column's name and conversion, in the statements' order.
+    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
     #: A column with a Python-side default is left out of the rows.
     defaulted: bool
     insert: str
     copy: str
 
-    def of(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    def of(self, row: Mapping[str, Any]) -> list[Any]:
         """A row's values, in the statements' order, as its INSERT would bind them."""
-        return tuple(
-            row[name] if convert is None else convert(row[name])
-            for name, convert in zip(self.names, self.converts, strict=True)
-        )
+        return [
+            row[name] if convert is None else convert(row[name]) for name, convert in self.columns
+        ]
 
 
 @cache
@@ -226,8 +225,7 @@ def _values(table: Table, names: tuple[str, ...], dialect: Dialect) -> _Values:
     quote = dialect.identifier_preparer.quote
     listed = f"{quote(table.name)} ({', '.join(quote(name) for name in names)})"
     return _Values(
-        names=names,
-        converts=tuple(_convert(column, dialect) for column in columns),
+        columns=tuple((column.name, _convert(column, dialect)) for column in columns),
         defaulted=any(c.default is not None and c.name not in names for c in table.columns),
         insert=f"INSERT INTO {listed} VALUES ({', '.join('?' * len(names))})",
         copy=f"COPY {listed} FROM STDIN",

@@ -52,6 +52,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
     update,
 )
@@ -247,14 +248,24 @@ def _load_queries(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
     applied (parameter ``keys``); the records (``kinds`` and ``ids``: by kinds and by ids,
     which both databases look up in the primary key, where SQLite scans the whole table for
     a list of (kind, id) pairs; the pairs not asked for are left); the allocations of the
-    cases (``people``). (Plain rows: no ORM objects.)"""
-    applied = select(
+    cases (``people``). (Plain rows: no ORM objects.)
+
+    On PostgreSQL the mutations already applied are looked up one key at a time in the
+    primary key (``_applied_by_key``), so the read costs what the push holds, never what the
+    table holds (``applied_mutation`` keeps every mutation ever applied)."""
+    applied_columns = (
         AppliedMutation.mutation_id,
         AppliedMutation.device_id,
         AppliedMutation.kind,
         AppliedMutation.record_id,
         AppliedMutation.result,
-    ).where(_one_of(dialect, AppliedMutation.mutation_id, "keys"))
+    )
+    if dialect == "postgresql":
+        applied = _applied_by_key(applied_columns)
+    else:
+        applied = select(*applied_columns).where(
+            _one_of(dialect, AppliedMutation.mutation_id, "keys")
+        )
     columns = [getattr(HubRecord, column) for column in _RECORD_COLUMNS]
     records = select(*columns).where(
         _one_of(dialect, HubRecord.kind, "kinds"), _one_of(dialect, HubRecord.id, "ids")
@@ -263,6 +274,26 @@ def _load_queries(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
         *(getattr(Allocation, column) for column in (*_ALLOCATION_COLUMNS, "allocated_by"))
     ).where(_one_of(dialect, Allocation.young_person_id, "people"))
     return applied, records, allocations
+
+
+def _applied_by_key(columns: Sequence[InstrumentedAttribute[Any]]) -> Select[Any]:
+    """PostgreSQL: ``columns`` of the mutations applied whose ids are in parameter ``keys``,
+    each id looked up in the primary key on its own (a ``LATERAL`` subquery of at most one
+    row for each). As ``= ANY(keys)`` the planner reckoned a push's hundreds of keys would
+    match a share of the table and read all of it, which took longer the more mutations
+    the hub had applied (3.4 ms at 20,000 applied, where 500 ids looked up take 2 ms)."""
+    asked = (
+        func.unnest(bindparam("keys", type_=ARRAY(String)))
+        .table_valued("key")
+        .render_derived(name="asked")
+    )
+    one = (
+        select(*columns)
+        .where(AppliedMutation.mutation_id == asked.c.key)
+        .limit(literal_column("1"))  # a constant: never a parameter of a generic plan
+        .lateral("found")
+    )
+    return select(*one.c).select_from(asked).join(one, true())
 
 
 def _one_of(dialect: str, column: InstrumentedAttribute[str], name: str) -> ColumnElement[bool]:

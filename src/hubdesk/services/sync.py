@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
+from pydantic import ValidationError
 from sqlalchemy import (
     JSON,
     ColumnElement,
@@ -239,6 +240,46 @@ class SyncService(ServiceBase):
                 _mutation(row, bases.get(row.seq, row.base_seq), contexts.get(row.seq))
                 for row in rows
             ]
+
+    def set_aside_unsendable(self, batch: list[p.Mutation]) -> tuple[int, int]:
+        """The hub refused ``batch`` as not understood (422): each change is checked as the hub
+        checks it. One whose text holds characters the hub refuses (queued by an earlier
+        HubDesk, or written around ``models.plain_text``) is mended in its outbox row
+        (``protocol.sendable``: what the hub would keep of it) and goes again; one that is
+        still refused is set aside with the reason, shown to the person like a change the hub
+        refused, so the rest of the outbox still goes. Returns (mended, set aside); (0, 0)
+        when every change passes, and the refusal is not explained by them."""
+        mended: list[dict[str, Any]] = []
+        refused: list[dict[str, Any]] = []
+        for mutation in batch:
+            wire = mutation.model_dump(mode="json")
+            if _problem(wire) is None:
+                continue
+            fixed = {**wire, "content": p.sendable(wire["content"])}
+            problem = _problem(fixed)
+            if problem is None:
+                mended.append({"m": str(mutation.mutation_id), "c": fixed["content"]})
+            else:
+                refused.append({"m": str(mutation.mutation_id), "r": problem})
+        if mended or refused:
+            outbox = _table("outbox")
+            with self.write() as session:
+                conn = session.connection()
+                if mended:
+                    conn.execute(
+                        outbox.update()
+                        .where(outbox.c.mutation_id == bindparam("m"))
+                        .values(content=bindparam("c")),
+                        mended,
+                    )
+                if refused:
+                    conn.execute(
+                        outbox.update()
+                        .where(outbox.c.mutation_id == bindparam("m"))
+                        .values(state="rejected", reason=bindparam("r")),
+                        refused,
+                    )
+        return len(mended), len(refused)
 
     def record_results(self, results: list[p.MutationResult]) -> PushTally:
         tally = PushTally()
@@ -813,10 +854,9 @@ def _mutation(
 ) -> p.Mutation:
     """The wire form of an outbox row. Built without validating it again: every field comes
     from this vault's own outbox (ids and kinds it made, content written by
-    ``store.outbox.content_of``), and the hub validates what it receives. Its text is made
-    sendable (``protocol.sendable``): what is written here already is (``models.plain_text``),
-    but a change queued by an earlier HubDesk may hold a character the hub would refuse, and
-    a refused push would stop every sync after it."""
+    ``store.outbox.content_of``), and the hub validates what it receives: what is written
+    here is kept sendable (``models.plain_text``), and a batch the hub refuses as not
+    understood is mended or set aside (``SyncService.set_aside_unsendable``)."""
     return p.Mutation.model_construct(
         mutation_id=uuid.UUID(row.mutation_id),
         kind=row.kind,
@@ -827,8 +867,25 @@ def _mutation(
         if row.kind not in ("young_person", "context")
         else None,
         context_id=context_id,
-        content=p.sendable(row.content),
+        content=row.content,
     )
+
+
+def _problem(wire: dict[str, Any]) -> str | None:
+    """Why the hub would refuse this change as not understood, in words; None if it would
+    not. (The hub checks with the same protocol types.)"""
+    try:
+        p.Mutation.model_validate(wire)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = " ".join(str(part).replace("_", " ") for part in first["loc"]) or "it"
+        why = str(first["msg"]).removeprefix("Value error, ")
+        why = why[:1].lower() + why[1:]
+        return (
+            f"The hub cannot take this change: its {where} {why}. "
+            "Edit the record and save it again."
+        )
+    return None
 
 
 def _set_base(

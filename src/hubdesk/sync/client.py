@@ -217,7 +217,18 @@ class SyncEngine:
             self.progress(Progress("push", done, total))
             in_flight = {(m.kind, m.record_id) for m in batch}
             following = self.store.next_batch(self.batch_size, excluding=in_flight)
-            answer = sending.result()
+            try:
+                answer = sending.result()
+            except HubRefused as refused:
+                mended, set_aside = (
+                    self.store.set_aside_unsendable(batch) if refused.status == 422 else (0, 0)
+                )
+                if not mended + set_aside:
+                    raise
+                report.pushed.rejected += set_aside
+                # Mended or set aside: the rest (this batch's and the next, stamped, not yet
+                # answered) goes again as it was, from the start of the outbox.
+                return self._push(report, ahead)
             sending = ahead.call(partial(self.hub.push, following)) if following else None
             new_epoch = self._note_epoch(answer.epoch, report)
             if sending is None and not new_epoch and self.store.pending_count() == len(batch):
