@@ -3,6 +3,7 @@ processor's line break is a vertical tab): they never stop a sync."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -38,6 +39,18 @@ def a_note(device: Device, words: str) -> tuple[str, str]:
     return person, note
 
 
+def queued_as(device: Device, record_id: str, field: str, value: object) -> None:
+    """Change one field of what the outbox holds for a record, underneath the services."""
+    with device.vault.write() as session:
+        session.execute(
+            text(
+                "UPDATE outbox SET content = json_set(content, :path, json(:value))"
+                " WHERE record_id = :id"
+            ),
+            {"path": f"$.{field}", "value": json.dumps(value), "id": record_id},
+        )
+
+
 def test_a_pasted_line_break_is_kept_as_one_and_reaches_the_hub(amy: Device, lead: Device) -> None:
     _, note = a_note(amy, PASTED)
     assert narrative(amy, note) == SENT  # made sendable as it was saved
@@ -54,14 +67,7 @@ def test_a_change_queued_with_a_refused_character_is_sent_without_it(
     amy: Device, lead: Device
 ) -> None:
     _, note = a_note(amy, "Plain words")
-    with amy.vault.write() as session:  # as an earlier HubDesk queued it
-        session.execute(
-            text(
-                "UPDATE outbox SET content = json_set(content, '$.narrative', :words)"
-                " WHERE record_id = :note"
-            ),
-            {"words": PASTED, "note": note},
-        )
+    queued_as(amy, note, "narrative", PASTED)  # as an earlier HubDesk queued it
 
     report = amy.sync()
 
@@ -74,14 +80,7 @@ def test_a_queued_change_the_hub_cannot_take_is_set_aside_and_the_rest_goes(
     amy: Device, lead: Device
 ) -> None:
     person, note = a_note(amy, "Plain words")
-    with amy.vault.write() as session:  # nested deeper than the hub reads
-        session.execute(
-            text(
-                "UPDATE outbox SET content = json_set(content, '$.present', json(:deep))"
-                " WHERE record_id = :note"
-            ),
-            {"deep": '{"a":' * 40 + "1" + "}" * 40, "note": note},
-        )
+    queued_as(amy, note, "present", json.loads('{"a":' * 40 + "1" + "}" * 40))  # too deep
 
     report = amy.sync()
 
