@@ -180,7 +180,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         session.execute(_insert(table), rows)
         return
     if not postgresql:
-        session.connection().exec_driver_sql(values.insert, [values.of(row) for row in rows])
+        session.connection().exec_driver_sql(values.insert, [tuple(values.of(row)) for row in rows])
         return
     connection = session.connection().connection.driver_connection
     assert connection is not None
