@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from hubdesk.models import RECORD_KINDS as DESKTOP_KINDS
-from hubdesk.sync.protocol import CLEAN_PATTERN, RECORD_KINDS, EnrolRequest
+from hubdesk.sync.protocol import CLEAN_PATTERN, RECORD_KINDS, EnrolRequest, Mutation
 
 BASE = {
     "username": "north-amy",
@@ -64,3 +64,46 @@ def test_the_published_pattern_agrees_with_the_check(text: str) -> None:
         accepted = False
     if text:
         assert published == accepted
+
+
+def content_refusal(content: object) -> str | None:
+    """Why a mutation with this content is refused (None when it is taken)."""
+    try:
+        Mutation.model_validate(
+            {
+                "mutation_id": str(uuid.UUID(int=9)),
+                "kind": "contact_note",
+                "record_id": "n-1",
+                "op": "create",
+                "content": content,
+            }
+        )
+    except ValidationError as refused:
+        return str(refused.errors()[0]["msg"])
+    return None
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ({"narrative": "fine", "present": "bell\x07"}, "U+0007"),
+        ({"sections": {"what_i_want": ["safe", "bus\x0b rides"]}}, "U+000B"),
+        ({"sections": {"key\x1b": "value"}}, "U+001B"),
+        ({"narrative": "first \x0c then \x85"}, "U+000C"),  # the first one is named
+        ({"narrative": "\ud800"}, "U+D800"),
+        ({"score": float("nan")}, "not finite"),
+        ({"a": [{"b": [{"c": 1.0}]}] * 2, "d": {"e": "tab\there\nand a line"}}, None),
+    ],
+)
+def test_content_is_checked_at_every_depth_and_keys_too(content: object, why: str | None) -> None:
+    found = content_refusal(content)
+    assert (found is None) if why is None else (found is not None and why in found)
+
+
+@given(st.recursive(st.text(max_size=8), lambda inner: st.lists(inner, max_size=3), max_leaves=8))
+def test_content_is_refused_exactly_when_some_text_in_it_is(value: object) -> None:
+    def texts(v: object) -> list[str]:
+        return [v] if isinstance(v, str) else [t for item in v for t in texts(item)]  # type: ignore[attr-defined]
+
+    refused = any(re.search(f"[{CLEAN_PATTERN[3:-3]}]", t) for t in texts(value))
+    assert (content_refusal({"x": value}) is not None) == refused

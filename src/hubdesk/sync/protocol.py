@@ -93,17 +93,50 @@ Role = Literal["practitioner", "team-lead", "admin"]
 
 
 def _clean_json(value: Any, depth: int = 0) -> Any:
+    """A record's content as the hub takes it, or a ValueError saying why not. Every text (keys
+    too) is gathered and searched at once: a push holds hundreds of contents of a dozen texts
+    each, and a search per text cost more than the rest of the push's checks. Only content
+    found wanting is walked again, for the error naming the character."""
+    texts: list[str] = []
+    _gather(value, depth, texts)
+    if _FORBIDDEN.search("\n".join(texts)) is not None:
+        _walk_texts(value)
+    return value
+
+
+def _gather(value: Any, depth: int, texts: list[str]) -> None:
+    """Every text in ``value`` into ``texts``; a ValueError for what is too deep or a number
+    that is not finite."""
     if depth > 32:
         raise ValueError("is nested too deeply")
-    if isinstance(value, str):
-        return _clean(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("holds a number that is not finite")
-    if isinstance(value, list):
-        return [_clean_json(v, depth + 1) for v in value]
     if isinstance(value, dict):
-        return {_clean(str(k)): _clean_json(v, depth + 1) for k, v in value.items()}
-    return value
+        items: Iterable[Any] = value.values()
+        texts.extend(str(k) for k in value)
+    elif isinstance(value, list):
+        items = value
+    else:
+        items = (value,)
+    for item in items:
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, dict | list):
+            _gather(item, depth + 1, texts)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("holds a number that is not finite")
+
+
+def _walk_texts(value: Any) -> None:
+    """:func:`_clean` of every text in ``value`` (keys too), so the first refused character
+    is the one named."""
+    if isinstance(value, str):
+        _clean(value)
+    elif isinstance(value, list):
+        for item in value:
+            _walk_texts(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _clean(str(key))
+            _walk_texts(item)
 
 
 Content = Annotated[dict[str, Any], AfterValidator(_clean_json)]
