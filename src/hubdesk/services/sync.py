@@ -49,9 +49,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.dialects.sqlite import Insert
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Null, UnaryExpression
@@ -319,21 +317,19 @@ class SyncService(ServiceBase):
         sequence (one statement per kind), and the hub's copy becomes its base."""
         if not settled:
             return
-        by_kind: dict[str, list[dict[str, Any]]] = {}
+        by_kind: dict[str, list[tuple[int, int, str]]] = {}
         for row, seq in settled:
             by_kind.setdefault(row.kind, []).append(
-                {"rid": row.record_id, "seq": seq, "hash": p.record_hash(row.record_id, seq)}
+                (seq, p.record_hash(row.record_id, seq), row.record_id)
             )
             _set_base(session, row.kind, row.record_id, seq, row.op == "delete", row.content or {})
         conn = session.connection()
         for kind, values in by_kind.items():
-            table = _table(kind)
-            conn.execute(
-                table.update()
-                .where(table.c.id == bindparam("rid"))
-                .values(server_seq=bindparam("seq"), sync_hash=bindparam("hash")),
-                values,
-            )
+            # Plain integers and ids: straight to the driver (SQLAlchemy's handling of each
+            # row's parameters cost more than the statement).
+            table = _table(kind).name  # a kind this vault keeps (else KeyError)
+            update = f"UPDATE {table} SET server_seq = ?, sync_hash = ? WHERE id = ?"
+            _driver_many(conn, update, values)
         outbox = _table("outbox")
         conn.execute(outbox.delete().where(outbox.c.seq.in_([row.seq for row, _ in settled])))
 
@@ -916,25 +912,33 @@ def _base_of(session: Session, kind: str, record_id: str) -> dict[str, Any] | No
 def _write_bases(session: Session, bases: dict[tuple[str, str], dict[str, Any]]) -> None:
     if not bases:
         return
-    session.connection().execute(_upsert_bases(), list(bases.values()))
+    # Straight to the driver, each value as SQLAlchemy's own types would store it (JSON text
+    # by ``json.dumps``, the flag as 0 or 1): a page or a push's answer writes hundreds.
+    rows = [
+        (b["kind"], b["record_id"], b["seq"], int(b["deleted"]), json.dumps(b["content"]))
+        for b in bases.values()
+    ]
+    _driver_many(session.connection(), _UPSERT_BASES, rows)
     for obj in list(session.identity_map.values()):
         if isinstance(obj, SyncBase):  # loaded earlier in this transaction: stale now
             session.expire(obj)
 
 
-@cache
-def _upsert_bases() -> Insert:
-    """One statement for many bases, each inserted or replacing the one there (a plain
-    statement on the table: the ORM has nothing to add, and its bulk path costs per row)."""
-    statement = sqlite_insert(_table("sync_base"))
-    return statement.on_conflict_do_update(
-        index_elements=["kind", "record_id"],
-        set_={
-            "seq": statement.excluded.seq,
-            "deleted": statement.excluded.deleted,
-            "content": statement.excluded.content,
-        },
-    )
+#: Each base inserted, or replacing the one there.
+_UPSERT_BASES = (
+    "INSERT INTO sync_base (kind, record_id, seq, deleted, content) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (kind, record_id) DO UPDATE SET "
+    "seq = excluded.seq, deleted = excluded.deleted, content = excluded.content"
+)
+
+
+def _driver_many(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """``sql`` for each of ``rows`` on this connection's driver cursor, in its transaction."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
 
 
 def _server_seqs(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
