@@ -135,6 +135,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from hubdesk.server.api import create_app
+    from hubdesk.server.checkpoint import Checkpointer
     from hubdesk.sync.transport import is_loopback
 
     tls = args.tls_certificate is not None and args.tls_key is not None
@@ -150,17 +151,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _log_as_json()
     app = create_app(hub)
     _collect_less()
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        ssl_certfile=args.tls_certificate,
-        ssl_keyfile=args.tls_key,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=args.insecure_behind_proxy,
-        server_header=False,
-    )
+    checkpoints = Checkpointer(hub.db).start() if hub.db.is_sqlite else None
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            ssl_certfile=args.tls_certificate,
+            ssl_keyfile=args.tls_key,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=args.insecure_behind_proxy,
+            server_header=False,
+        )
+    finally:
+        if checkpoints is not None:
+            checkpoints.stop()
     return 0
 
 

@@ -47,6 +47,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "hubdesk_read_only"
 #: The most each SQLite connection keeps of the database in memory (KiB; used as needed).
 SQLITE_CACHE_KIB = 32 * 1024
+#: SQLite's own checkpoint threshold, in pages of the log (16 MiB with 4 KiB pages).
+SQLITE_AUTOCHECKPOINT_PAGES = 4000
 #: From how many rows ``insert_rows`` copies them into PostgreSQL rather than inserting them.
 COPY_FROM = 20
 
@@ -88,6 +90,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # The serving hub checkpoints in a thread of its own (server/checkpoint.py); SQLite's own
+    # checkpoint, in whichever commit crosses this many pages, is a safety net.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
     # Room for a large caseload's records in each connection's page cache (the default is
     # 2 MiB): a summary or a pull of thousands of records then reads them from here.
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
