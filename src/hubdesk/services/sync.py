@@ -226,13 +226,13 @@ class SyncService(ServiceBase):
                 for row in fresh
             }
             if fresh:
+                # Stamped sent in one statement; the bases (updates and removals only) are
+                # plain integers, straight to the driver.
                 outbox = _table("outbox")
-                conn.execute(
-                    outbox.update()
-                    .where(outbox.c.seq == bindparam("s"))
-                    .values(sent_at=now, base_seq=bindparam("b")),
-                    [{"s": seq, "b": base} for seq, base in bases.items()],
-                )
+                conn.execute(outbox.update().where(outbox.c.seq.in_(bases)).values(sent_at=now))
+                based_rows = [(base, seq) for seq, base in bases.items() if base is not None]
+                if based_rows:
+                    _driver_many(conn, "UPDATE outbox SET base_seq = ? WHERE seq = ?", based_rows)
             contexts = _contexts_of(session, rows)
             return [
                 _mutation(row, bases.get(row.seq, row.base_seq), contexts.get(row.seq))
