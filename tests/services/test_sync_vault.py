@@ -60,8 +60,9 @@ class PaperHub:
             )
         return results
 
-    def changes(self) -> list[p.Change]:
-        return sorted(self.held.values(), key=lambda c: c.seq)
+    def changes(self, after: int = 0) -> list[p.Change]:
+        """What it holds changed after the cursor ``after``, oldest first."""
+        return sorted((c for c in self.held.values() if c.seq > after), key=lambda c: c.seq)
 
     def page(self, changes: list[p.Change] | None = None) -> p.ChangePage:
         found = self.changes() if changes is None else changes
@@ -203,6 +204,16 @@ def test_a_fresh_laptop_holds_exactly_what_was_sent(fixed: Services, lead: Servi
     assert lead.sync.cursor() == hub.seq
 
 
+def both_hold_a_caseload(fixed: Services, lead: Services) -> tuple[PaperHub, dict[str, str], int]:
+    """A caseload made on ``fixed``, sent to a paper hub and read by ``lead``: the hub, the
+    caseload's ids by name, and the cursor both laptops are at."""
+    hub = PaperHub()
+    made = caseload(fixed)
+    hub.push_all(fixed)
+    lead.sync.apply_page(hub.page())
+    return hub, made, hub.seq
+
+
 def content_of_row(row: dict[str, Any]) -> dict[str, Any]:
     """A stored row without what is this laptop's own: its local version counter."""
     return {k: v for k, v in row.items() if k != "version"}
@@ -282,23 +293,19 @@ def test_content_from_another_version_of_hubdesk_is_written_as_one_by_one(
 def test_a_page_applies_changes_to_records_here_and_leaves_its_own_alone(
     fixed: Services, lead: Services
 ) -> None:
-    hub = PaperHub()
-    made = caseload(fixed)
-    hub.push_all(fixed)
-    lead.sync.apply_page(hub.page())
-    cursor = hub.seq
+    hub, made, cursor = both_hold_a_caseload(fixed, lead)
 
     lead.cases.update(made["ben"], preferred_name="Benji")  # changed on the lead's laptop
     hub.push_all(lead)
     fixed.cases.update(made["amy"], preferred_name="Siob")
     fixed.contexts.unlink(link_of(fixed, made["amy"]), "Not seen there since May")
     hub.push_all(fixed)
-    lead.sync.apply_page(hub.page([c for c in hub.changes() if c.seq > cursor]))
+    lead.sync.apply_page(hub.page(hub.changes(after=cursor)))
     lead.cases.update(made["amy"], legal_status="Looked after")
     hub.push_all(lead)
     fixed.cases.update(made["amy"], preferred_name="Sia")  # waiting: merged, not overwritten
 
-    newer = [c for c in hub.changes() if c.seq > cursor]
+    newer = hub.changes(after=cursor)
     assert fixed.sync.deletions_in(newer) == 0  # the unlink was made here: already deleted
     tally = fixed.sync.apply_page(hub.page(newer))
 
@@ -316,16 +323,12 @@ def link_of(s: Services, person: str) -> str:
 
 
 def test_removals_are_counted_before_they_are_written(fixed: Services, lead: Services) -> None:
-    hub = PaperHub()
-    made = caseload(fixed)
-    hub.push_all(fixed)
-    lead.sync.apply_page(hub.page())
-    cursor = hub.seq
+    hub, made, cursor = both_hold_a_caseload(fixed, lead)
     assert lead.sync.live_count() == len(hub.held)
 
     fixed.contexts.unlink(link_of(fixed, made["amy"]), "Moved away")
     hub.push_all(fixed)
-    newer = [c for c in hub.changes() if c.seq > cursor]
+    newer = hub.changes(after=cursor)
     unknown = p.Change(
         seq=hub.seq + 1,
         kind="meeting",
@@ -545,11 +548,7 @@ def test_the_sync_indexes_are_in_the_vault_as_the_models_declare(vault: Vault) -
 def test_a_pulled_change_remakes_a_search_entry_only_when_its_words_changed(
     fixed: Services, lead: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hub = PaperHub()
-    made = caseload(fixed)
-    hub.push_all(fixed)
-    lead.sync.apply_page(hub.page())
-    cursor = hub.seq
+    hub, made, cursor = both_hold_a_caseload(fixed, lead)
     remade: list[str] = []
     index_many = search.index_many
 
@@ -561,7 +560,7 @@ def test_a_pulled_change_remakes_a_search_entry_only_when_its_words_changed(
     fixed.cases.update(made["amy"], preferred_name="Sia")
     hub.push_all(fixed)
     monkeypatch.setattr(search, "index_many", noted)
-    lead.sync.apply_page(hub.page([c for c in hub.changes() if c.seq > cursor]))
+    lead.sync.apply_page(hub.page(hub.changes(after=cursor)))
 
     assert remade == [made["amy"]]  # a level changes no words: Ben's entry is left as it is
     assert [h.record_id for h in lead.search.search("sia")] == [made["amy"]]

@@ -543,14 +543,9 @@ class SyncService(ServiceBase):
         """This laptop's count and digest of each kind, as the hub computes its own: records
         the hub has (a hub sequence), in the cases the hub says are in this device's scope.
         One statement for them all (``_sums_sql``), read through the driver's own cursor."""
-        with self.read() as session:
-            cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-            try:
-                found = cursor.execute(
-                    _sums_sql(), {"people": json.dumps(sorted(young_people))}
-                ).fetchall()
-            finally:
-                cursor.close()
+        people = {"people": json.dumps(sorted(young_people))}
+        with self.read() as session, _driver_cursor(session.connection()) as cursor:
+            found = cursor.execute(_sums_sql(), people).fetchall()
         sums = {kind: (count, total) for kind, count, total in found}
         return {
             kind: p.KindSummary(count=sums[kind][0], digest=p.digest_of_sum(sums[kind][1]))
@@ -934,9 +929,18 @@ _UPSERT_BASES = (
 
 def _driver_many(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
     """``sql`` for each of ``rows`` on this connection's driver cursor, in its transaction."""
+    with _driver_cursor(conn) as cursor:
+        cursor.executemany(sql, rows)
+
+
+@contextmanager
+def _driver_cursor(conn: Connection) -> Iterator[Any]:
+    """A cursor of the driver itself on this connection (in its transaction): for statements
+    over hundreds of rows, whose parameters or rows SQLAlchemy would handle one by one at a
+    cost greater than the statement's."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, rows)
+        yield cursor
     finally:
         cursor.close()
 
