@@ -24,7 +24,7 @@ from hubdesk.models.enums import Level
 from hubdesk.services import Services
 from hubdesk.services.notes import note_doc
 from hubdesk.services.plans import ActionInput
-from hubdesk.services.sync import _sums_sql
+from hubdesk.services.sync_check import _sums_sql
 from hubdesk.store import search
 from hubdesk.store.keywrap import TEST_KDF
 from hubdesk.store.vault import Vault
@@ -449,13 +449,44 @@ def test_the_check_counts_and_hashes_as_the_protocol_says(fixed: Services, lead:
         "young_person": mine["young_person"]
     }
     assert mine["young_person"] != fixed.sync.summaries(["young_person"], scope)["young_person"]
+    # Read with the rest of the check: the same figures, and Dee's case is one the hub has but
+    # no longer shares with this laptop.
+    held = lead.sync.holdings(list(RECORD_KINDS), scope)
+    assert held.kinds == mine
+    assert held.moved == lead.sync.cases_moved_away(scope) == {other: 2}  # Dee and a note
+    assert held.pending == lead.sync.pending_count() == 0
+    everyone = scope | {other}
+    assert lead.sync.holdings(list(RECORD_KINDS), everyone).kinds == {
+        kind: plain_digest(lead, kind, everyone) for kind in RECORD_KINDS
+    }
+    assert lead.sync.holdings(list(RECORD_KINDS), everyone).moved == {}
 
 
-def test_the_check_reads_each_kinds_sync_index_only(vault: Vault) -> None:
+def test_a_case_made_here_and_not_yet_sent_is_not_counted_or_moved(
+    fixed: Services, lead: Services
+) -> None:
+    hub = PaperHub()
+    caseload(fixed)
+    hub.push_all(fixed)
+    lead.sync.apply_page(hub.page())
+    scope = set(lead.sync.synced_young_people())
+    mine = lead.sync.holdings(list(RECORD_KINDS), scope)
+
+    new = lead.cases.add(given_name="Eli", family_name="Ward")  # not on the hub: not in scope
+
+    held = lead.sync.holdings(list(RECORD_KINDS), scope)
+    assert held.kinds == mine.kinds
+    assert held.moved == {}
+    assert held.pending == lead.sync.pending_count() == 1
+    assert new not in scope
+
+
+@pytest.mark.parametrize("leaving_out", [False, True], ids=["all-in-scope", "some-left-out"])
+def test_the_check_reads_each_kinds_sync_index_only(vault: Vault, leaving_out: bool) -> None:
+    sql = f"EXPLAIN QUERY PLAN {_sums_sql(leaving_out)}"
     with vault.read() as session:
         plan = [
-            r[3]
-            for r in session.execute(text(f"EXPLAIN QUERY PLAN {_sums_sql()}"), {"people": "[]"})
+            r[3] for r in session.execute(text(sql), {"outside": '["x"]'} if leaving_out else {})
         ]
     for kind in RECORD_KINDS:
         assert f"SCAN {kind} USING COVERING INDEX ix_{kind}_synced" in plan

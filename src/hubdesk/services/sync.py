@@ -23,41 +23,32 @@ import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import (
     JSON,
     ColumnElement,
-    FromClause,
     Integer,
     Row,
     Select,
-    String,
     Table,
     bindparam,
     case,
     delete,
     func,
-    literal_column,
     null,
     or_,
     select,
     text,
     tuple_,
     type_coerce,
-    union_all,
 )
-from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import Null, UnaryExpression
-from sqlalchemy.sql.operators import custom_op
 
 from hubdesk.forms.loader import parse_definition
 from hubdesk.models import (
-    CASE_PARENTS,
     RECORD_KINDS,
     OutboxEntry,
     Record,
@@ -71,7 +62,15 @@ from hubdesk.services.base import ServiceBase
 from hubdesk.services.conflicts import keep_conflict
 from hubdesk.services.ownership import owned_records
 from hubdesk.services.retention import erase_case
+from hubdesk.services.sync_check import (
+    in_sync,
+    kind_summaries,
+    moved_away,
+    outside,
+    with_case,
+)
 from hubdesk.services.sync_index import indexed_words, reindex, reindex_written
+from hubdesk.store.driver import driver_many
 from hubdesk.store.outbox import column_values, content_of, context_of, queue, write_content
 from hubdesk.sync import protocol as p
 from hubdesk.sync.merge import three_way
@@ -118,6 +117,28 @@ class Rejected:
     reason: str
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where this laptop's sync stands (``SyncService.standing``): the hub's epoch and the
+    cursor it has pulled to, whether a restore of the hub is still being reconciled, how many
+    changes wait to be sent, and whose cases it holds from the hub (``synced_young_people``)."""
+
+    epoch: str | None
+    cursor: int
+    restored: bool
+    pending: int
+    young_people: list[str]
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What the check reads of this laptop after a pull (``SyncService.holdings``)."""
+
+    pending: int
+    kinds: dict[str, p.KindSummary]
+    moved: dict[str, int]
+
+
 class SyncService(ServiceBase):
     @contextmanager
     def _as_hub(self) -> Iterator[Session]:
@@ -150,13 +171,19 @@ class SyncService(ServiceBase):
 
     def pending_count(self) -> int:
         with self.read() as session:
-            return (
-                session.scalar(
-                    select(func.count())
-                    .select_from(OutboxEntry)
-                    .where(OutboxEntry.state == "pending")
-                )
-                or 0
+            return _pending(session)
+
+    def standing(self) -> Standing:
+        """Where this laptop's sync stands, in one read: what a sync starts from."""
+        with self.read() as session:
+            keys = VaultMeta.key.in_((CURSOR_KEY, EPOCH_KEY, RESTORED_KEY))
+            meta = dict(session.execute(select(VaultMeta.key, VaultMeta.value).where(keys)).all())
+            return Standing(
+                epoch=meta.get(EPOCH_KEY),
+                cursor=int(meta.get(CURSOR_KEY) or 0),
+                restored=meta.get(RESTORED_KEY) == "1",
+                pending=_pending(session),
+                young_people=_synced_young_people(session),
             )
 
     def rejected(self) -> list[Rejected]:
@@ -180,9 +207,7 @@ class SyncService(ServiceBase):
         what the hub's list of whose cases this device reaches should be. The check sends
         their digest, and the hub leaves its list out when it is the same."""
         with self.read() as session:
-            return list(
-                session.scalars(select(YoungPerson.id).where(YoungPerson.server_seq.is_not(None)))
-            )
+            return _synced_young_people(session)
 
     def deletions_in(self, changes: list[p.Change]) -> int:
         """How many live local records these changes would delete (one query per kind)."""
@@ -210,9 +235,7 @@ class SyncService(ServiceBase):
         ``excluding``: (kind, id) of records whose change is on its way to the hub and not
         yet answered (the engine sends the next batch meanwhile): none of their changes is in
         this batch (the next one waits for that answer)."""
-        if not self.pending_count():
-            return []  # a read, not a write transaction, when there is nothing to send
-        with self._as_hub() as session:
+        with self._as_hub() as session:  # nothing to send: a write transaction writing none
             conn = session.connection()
             rows = conn.execute(_heads(excluding).limit(limit)).all()
             now = self.clock()
@@ -232,7 +255,7 @@ class SyncService(ServiceBase):
                 conn.execute(outbox.update().where(outbox.c.seq.in_(bases)).values(sent_at=now))
                 based_rows = [(base, seq) for seq, base in bases.items() if base is not None]
                 if based_rows:
-                    _driver_many(conn, "UPDATE outbox SET base_seq = ? WHERE seq = ?", based_rows)
+                    driver_many(conn, "UPDATE outbox SET base_seq = ? WHERE seq = ?", based_rows)
             contexts = _contexts_of(session, rows)
             return [
                 _mutation(row, bases.get(row.seq, row.base_seq), contexts.get(row.seq))
@@ -329,7 +352,7 @@ class SyncService(ServiceBase):
             # row's parameters cost more than the statement).
             table = _table(kind).name  # a kind this vault keeps (else KeyError)
             update = f"UPDATE {table} SET server_seq = ?, sync_hash = ? WHERE id = ?"
-            _driver_many(conn, update, values)
+            driver_many(conn, update, values)
         outbox = _table("outbox")
         conn.execute(outbox.delete().where(outbox.c.seq.in_([row.seq for row, _ in settled])))
 
@@ -541,16 +564,22 @@ class SyncService(ServiceBase):
 
     def summaries(self, kinds: list[str], young_people: set[str]) -> dict[str, p.KindSummary]:
         """This laptop's count and digest of each kind, as the hub computes its own: records
-        the hub has (a hub sequence), in the cases the hub says are in this device's scope.
-        One statement for them all (``_sums_sql``), read through the driver's own cursor."""
-        people = {"people": json.dumps(sorted(young_people))}
-        with self.read() as session, _driver_cursor(session.connection()) as cursor:
-            found = cursor.execute(_sums_sql(), people).fetchall()
-        sums = {kind: (count, total) for kind, count, total in found}
-        return {
-            kind: p.KindSummary(count=sums[kind][0], digest=p.digest_of_sum(sums[kind][1]))
-            for kind in kinds
-        }
+        the hub has (a hub sequence), in the cases the hub says are in this device's scope
+        (``sync_check``)."""
+        with self.read() as session:
+            return kind_summaries(session, kinds, outside(session, young_people))
+
+    def holdings(self, kinds: list[str], young_people: set[str]) -> Holdings:
+        """What the check after a pull reads of this laptop, in one read: the changes waiting
+        to be sent (merging pulled changes may have queued some), its ``summaries`` and its
+        ``cases_moved_away``."""
+        with self.read() as session:
+            left_out = outside(session, young_people)
+            return Holdings(
+                pending=_pending(session),
+                kinds=kind_summaries(session, kinds, left_out),
+                moved=moved_away(session, left_out),
+            )
 
     def resync_kind(
         self, kind: str, changes: list[p.Change], young_people: set[str], *, restored: bool
@@ -623,14 +652,7 @@ class SyncService(ServiceBase):
         """Cases on this laptop that the hub has but no longer shares with this device (moved
         to another worker or team): young person id → how many records the case holds."""
         with self.read() as session:
-            synced = session.scalars(
-                select(YoungPerson.id).where(YoungPerson.server_seq.is_not(None))
-            )
-            gone = [pid for pid in synced if pid not in young_people]
-            return {
-                pid: sum(len(records) for records in owned_records(session, pid).values())
-                for pid in gone
-            }
+            return moved_away(session, outside(session, young_people))
 
     def drop_cases(self, young_person_ids: list[str]) -> tuple[int, int]:
         """Remove cases this device no longer holds, unless a change made here has not
@@ -689,6 +711,16 @@ def _table(kind: str) -> Table:
     return cast(Table, cls.__table__)
 
 
+def _pending(session: Session) -> int:
+    """How many changes wait to be sent."""
+    found = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.state == "pending")
+    return session.scalar(found) or 0
+
+
+def _synced_young_people(session: Session) -> list[str]:
+    return list(session.scalars(select(YoungPerson.id).where(YoungPerson.server_seq.is_not(None))))
+
+
 def _count(conn: Connection, table: Table, *where: ColumnElement[bool]) -> int:
     return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
 
@@ -705,72 +737,13 @@ def _ids_by_kind(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 def _synced(conn: Connection, kind: str, young_people: set[str]) -> Iterator[tuple[str, int, bool]]:
     """(id, hub sequence, deleted) of every record of ``kind`` the hub has and counts in this
     device's scope: of a case it reaches, or the team's (a context, a contextual plan)."""
-    table, whose, joined = _with_case(kind)
+    table, whose, joined = with_case(kind)
     query = select(
         table.c.id, table.c.server_seq, type_coerce(table.c.deleted_at.is_not(None), Integer), whose
     ).select_from(joined)
-    for record_id, seq, deleted, person in conn.execute(_in_sync(table, query)).all():
+    for record_id, seq, deleted, person in conn.execute(in_sync(table, query)).all():
         if person is None or person in young_people:
             yield record_id, seq, bool(deleted)
-
-
-@cache
-def _sums_sql() -> str:
-    """One statement for the check: for every kind, the count of the live records the hub has
-    in this device's scope and the sum of their hashes, in the vault's SQL (its one parameter
-    ``:people``, the JSON list of the young people whose cases the hub says are in scope).
-    Each kind is read from its sync index, which holds the hash (and through it its parents'
-    indexes for the case of a record that belongs to one through another): no record is read
-    out, and the database does the adding up. (Grouped by case instead, SQLite walks the
-    records in case order, table and all, to save itself a sort.)"""
-    people: Select[Any] = select(literal_column("value")).select_from(
-        func.json_each(bindparam("people", type_=String))
-    )
-    parts = []
-    for kind in RECORD_KINDS:
-        table, whose, joined = _with_case(kind)
-        query: Select[*tuple[Any, ...]] = select(
-            literal_column(f"'{kind}'"), func.count(), func.sum(table.c.sync_hash)
-        ).select_from(joined)
-        live = table.c.deleted_at.is_(None)  # the check counts live records (see KindSummary)
-        query = _in_sync(table, query).where(live)
-        if not isinstance(whose, Null):  # a context is its team's: always in scope
-            # ``+case``: the case's own index is not used for this (SQLite would read the
-            # records through it); the sync index is read whole, as for the other kinds.
-            case_of = UnaryExpression(whose, operator=custom_op("+"), type_=String)
-            query = query.where(or_(case_of.is_(None), case_of.in_(people)))
-        parts.append(query)
-    return str(union_all(*parts).compile(dialect=sqlite_dialect(paramstyle="named")))
-
-
-def _in_sync(table: Table, query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
-    """``query`` narrowed to the records the hub has (those the sync index holds)."""
-    return query.where(table.c.server_seq.is_not(None))
-
-
-def _with_case(kind: str) -> tuple[Table, ColumnElement[Any], FromClause]:
-    """A kind's table, whose case each record is in, and the join that says so."""
-    table = _table(kind)
-    whose, joined = _case_column(kind, table, table)
-    return table, whose, joined
-
-
-def _case_column(
-    kind: str, table: FromClause, joined: FromClause
-) -> tuple[ColumnElement[Any], FromClause]:
-    """Whose case a record of ``kind`` (in ``table``) belongs to, as a column of ``joined``
-    (outer-joined to its parents as needed): the young person's id, or NULL for what belongs
-    to a team. The same answer as ``store.outbox.young_person_of``, for every record at once."""
-    if kind == "young_person":
-        return table.c.id, joined
-    if kind in CASE_PARENTS:
-        link, parent_kind = CASE_PARENTS[kind]
-        parent = _table(parent_kind).alias(f"{parent_kind}_of_{kind}")
-        joined = joined.outerjoin(parent, parent.c.id == table.c[link])
-        return _case_column(parent_kind, parent, joined)
-    if "young_person_id" in table.c:
-        return table.c.young_person_id, joined
-    return null(), joined  # a context: its team's
 
 
 def _waiting_ids(conn: Connection, kind: str) -> set[str]:
@@ -913,7 +886,7 @@ def _write_bases(session: Session, bases: dict[tuple[str, str], dict[str, Any]])
         (b["kind"], b["record_id"], b["seq"], int(b["deleted"]), json.dumps(b["content"]))
         for b in bases.values()
     ]
-    _driver_many(session.connection(), _UPSERT_BASES, rows)
+    driver_many(session.connection(), _UPSERT_BASES, rows)
     for obj in list(session.identity_map.values()):
         if isinstance(obj, SyncBase):  # loaded earlier in this transaction: stale now
             session.expire(obj)
@@ -925,24 +898,6 @@ _UPSERT_BASES = (
     "ON CONFLICT (kind, record_id) DO UPDATE SET "
     "seq = excluded.seq, deleted = excluded.deleted, content = excluded.content"
 )
-
-
-def _driver_many(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
-    """``sql`` for each of ``rows`` on this connection's driver cursor, in its transaction."""
-    with _driver_cursor(conn) as cursor:
-        cursor.executemany(sql, rows)
-
-
-@contextmanager
-def _driver_cursor(conn: Connection) -> Iterator[Any]:
-    """A cursor of the driver itself on this connection (in its transaction): for statements
-    over hundreds of rows, whose parameters or rows SQLAlchemy would handle one by one at a
-    cost greater than the statement's."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        yield cursor
-    finally:
-        cursor.close()
 
 
 def _server_seqs(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:

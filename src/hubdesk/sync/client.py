@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol, TypeVar
 
-from hubdesk.services.sync import PullTally, PushTally, SyncService
+from hubdesk.services.sync import Holdings, PullTally, PushTally, Standing, SyncService
 from hubdesk.sync import protocol as p
 from hubdesk.sync.attachments import FileHub, FileTally, FileTransfer, Retrying
 from hubdesk.sync.transport import HubError, HubRefused, HubUnreachable
@@ -186,37 +186,46 @@ class SyncEngine:
             self.store, self.hub, self._retrying, lambda *step: self.progress(Progress(*step))
         )
         ahead = _Ahead(self._retrying)
-        checked: Checked | None = None
-        self._epoch = self.store.epoch()
+        standing = self.store.standing()
+        self._epoch = standing.epoch
         for _ in range(ROUNDS):
             files.upload()
-            pulling = self._push(report, ahead)
-            checked = self._pull(report, ahead, pulling or self._start_pull(ahead))
+            pulling = self._push(report, ahead, standing)
+            pulled = self._pull(report, ahead, pulling or self._start_pull(ahead))
             files.download()
-            if self.store.pending_count() == 0:
-                break
-        self._check(report, checked, ahead)
+            checked = pulled or self._summary()
+            holdings = self.store.holdings(checked.kinds_held, checked.young_people)
+            if holdings.pending == 0:
+                break  # else merging pulled changes queued some (or they were made meanwhile)
+            standing = self.store.standing()
+        self._check(report, checked, holdings, ahead, standing.restored or report.new_epoch)
         report.files = files.tally
         return report
 
     # Steps ----------------------------------------------------------------------------------
 
-    def _push(self, report: SyncReport, ahead: _Ahead) -> _Pulling | None:
+    def _push(self, report: SyncReport, ahead: _Ahead, standing: Standing) -> _Pulling | None:
         """Send the outbox; while the hub works on one batch, the laptop settles the answer
         before it and stamps the next batch (leaving out the records in flight).
 
         When the last batch is answered and nothing waits behind it, the pull is asked for
         at once, and the answer is written while the hub reads the page: that pull is
         returned. (Should the answer queue more to send, a conflict merged, it is dropped
-        unread, and the pull asked for again after those.)"""
-        total, done = self.store.pending_count(), 0
+        unread, and the pull asked for again after those.)
+
+        ``standing`` is read at the start of the round: what was waiting then is counted,
+        and the early pull starts from its cursor and its list of young people (a push
+        changes neither, until its answers are written). A change made meanwhile (the
+        desktop syncs while its user works) is found when the answers are written."""
+        total, done = standing.pending, 0
         batch = self.store.next_batch(self.batch_size) if total else []
         sending = ahead.call(partial(self.hub.push, batch)) if batch else None
         pulling: _Pulling | None = None
         while sending is not None:
             self.progress(Progress("push", done, total))
             in_flight = {(m.kind, m.record_id) for m in batch}
-            following = self.store.next_batch(self.batch_size, excluding=in_flight)
+            last = done + len(batch) >= total  # all that was waiting is on its way
+            following = [] if last else self.store.next_batch(self.batch_size, excluding=in_flight)
             try:
                 answer = sending.result()
             except HubRefused as refused:
@@ -228,11 +237,11 @@ class SyncEngine:
                 report.pushed.rejected += set_aside
                 # Mended or set aside: the rest (this batch's and the next, stamped, not yet
                 # answered) goes again as it was, from the start of the outbox.
-                return self._push(report, ahead)
+                return self._push(report, ahead, self.store.standing())
             sending = ahead.call(partial(self.hub.push, following)) if following else None
             new_epoch = self._note_epoch(answer.epoch, report)
-            if sending is None and not new_epoch and self.store.pending_count() == len(batch):
-                pulling = self._start_pull(ahead)  # only this batch was waiting
+            if sending is None and not new_epoch and last:
+                pulling = self._start_pull(ahead, standing)  # only this batch was waiting
             tally = self.store.record_results(answer.results)
             _add(report.pushed, tally)
             done += len(batch)
@@ -251,12 +260,14 @@ class SyncEngine:
             batch = following
         return pulling
 
-    def _start_pull(self, ahead: _Ahead) -> _Pulling:
-        """Ask for the first page after this laptop's cursor, with the hub's check."""
-        known = self.store.synced_young_people()
+    def _start_pull(self, ahead: _Ahead, standing: Standing | None = None) -> _Pulling:
+        """Ask for the first page after this laptop's cursor, with the hub's check (the cursor
+        and young people of ``standing``, when given, else read now)."""
+        standing = standing or self.store.standing()
+        known = standing.young_people
         scope = p.young_people_digest(known)
         fetch = partial(self.hub.pull, limit=self.pull_size, summary=True, known_scope=scope)
-        return _Pulling(known, scope, fetch, ahead.call(partial(fetch, self.store.cursor())))
+        return _Pulling(known, scope, fetch, ahead.call(partial(fetch, standing.cursor)))
 
     def _pull(self, report: SyncReport, ahead: _Ahead, pulling: _Pulling) -> Checked | None:
         """Read the hub's changes; the next page is fetched while this one is written. The
@@ -300,14 +311,21 @@ class SyncEngine:
         assert found is not None
         return found
 
-    def _check(self, report: SyncReport, checked: Checked | None, ahead: _Ahead) -> None:
+    def _check(
+        self,
+        report: SyncReport,
+        hub: Checked,
+        mine: Holdings,
+        ahead: _Ahead,
+        restored: bool,
+    ) -> None:
+        """Compare the hub's check with what this laptop holds (``mine``, read after the
+        pull); ``restored``: the hub was restored from a backup and is still being
+        reconciled (what it lacks is sent to it, not removed here)."""
         self.progress(Progress("check", 0, None))
-        hub = checked or self._summary()
         scope = hub.young_people
-        restored = self.store.hub_restored()
-        kinds = sorted(kind for kind in hub.kinds if kind in p.RECORD_KINDS)
-        mine = self.store.summaries(kinds, scope)
-        differing = [kind for kind in kinds if mine[kind] != hub.kinds[kind]]
+        kinds = hub.kinds_held
+        differing = [kind for kind in kinds if mine.kinds[kind] != hub.kinds[kind]]
         held = self.store.live_count() if differing else 0
         absent = 0
         for n, kind in enumerate(differing):
@@ -320,13 +338,14 @@ class SyncEngine:
             report.requeued += queued
             report.removed += removed
             report.resynced.append(kind)
-        moved = self.store.cases_moved_away(scope)
+        # (A resync may have changed which young people this laptop holds from the hub.)
+        moved = self.store.cases_moved_away(scope) if differing else mine.moved
         if moved:
             held = held or self.store.live_count()
             self._fail_safe(absent + sum(moved.values()), held)
             report.cases_moved, report.cases_kept = self.store.drop_cases(sorted(moved))
         if differing:
-            self._push(report, ahead)
+            self._push(report, ahead, self.store.standing())
             again = self._summary()
             now = self.store.summaries(differing, again.young_people)
             report.mismatched = [kind for kind in differing if now[kind] != again.kinds.get(kind)]
@@ -385,6 +404,11 @@ class Checked:
 
     kinds: dict[str, p.KindSummary]
     young_people: set[str]
+
+    @property
+    def kinds_held(self) -> list[str]:
+        """The kinds checked that this HubDesk keeps (one it does not know stays on the hub)."""
+        return sorted(kind for kind in self.kinds if kind in p.RECORD_KINDS)
 
     @classmethod
     def of(cls, summary: p.SyncSummary | None, known: list[str], sent: str) -> Checked | None:
