@@ -399,8 +399,7 @@ class SyncService(ServiceBase):
                 self._apply_change(session, change, tally, here, new)
             _insert_new(session, new)
             if not keep_cursor:
-                _set_meta(session, CURSOR_KEY, str(page.next_cursor))
-                _set_meta(session, EPOCH_KEY, page.epoch)
+                _set_meta(session, {CURSOR_KEY: str(page.next_cursor), EPOCH_KEY: page.epoch})
         return tally
 
     def _apply_change(
@@ -685,16 +684,14 @@ class SyncService(ServiceBase):
         """The hub was restored from a backup: read everything again from its start, and
         re-send what it lost."""
         with self.write() as session:
-            _set_meta(session, CURSOR_KEY, "0")
-            _set_meta(session, EPOCH_KEY, epoch)
-            _set_meta(session, RESTORED_KEY, "1")
+            _set_meta(session, {CURSOR_KEY: "0", EPOCH_KEY: epoch, RESTORED_KEY: "1"})
             self.audit(session, "sync-new-epoch", None, kind="hub", record_id=None)
 
     def restart_pull(self) -> None:
         """The hub no longer keeps the removals since this laptop's cursor: read from the
         start (the check after it removes here what the hub removed)."""
         with self.write() as session:
-            _set_meta(session, CURSOR_KEY, "0")
+            _set_meta(session, {CURSOR_KEY: "0"})
             self.audit(session, "sync-read-again", None, kind="hub", record_id=None)
 
     def settled(self) -> None:
@@ -702,7 +699,7 @@ class SyncService(ServiceBase):
         if not self.hub_restored():
             return  # nothing to settle: no write transaction
         with self.write() as session:
-            _set_meta(session, RESTORED_KEY, "0")
+            _set_meta(session, {RESTORED_KEY: "0"})
 
 
 def _table(kind: str) -> Table:
@@ -1006,9 +1003,12 @@ def _on_hub(record: Record, seq: int | None) -> None:
     record.sync_hash = None if seq is None else p.record_hash(record.id, seq)
 
 
-def _set_meta(session: Session, key: str, value: str) -> None:
-    row = session.get(VaultMeta, key)
-    if row is None:
-        session.add(VaultMeta(key=key, value=value))
-    else:
-        row.value = value
+def _set_meta(session: Session, values: dict[str, str]) -> None:
+    """Set these facts of the vault (``VaultMeta``) in one statement, straight to the driver."""
+    driver_many(session.connection(), _UPSERT_META, list(values.items()))
+
+
+_UPSERT_META = (
+    "INSERT INTO vault_meta (key, value) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
