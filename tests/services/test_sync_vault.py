@@ -19,7 +19,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from hubdesk.models import RECORD_KINDS, SYNC_INDEXES, ContactNote, OutboxEntry, SyncBase
+from hubdesk.models import (
+    RECORD_KINDS,
+    SYNC_INDEXES,
+    ContactNote,
+    OutboxEntry,
+    OutboxSent,
+    SyncBase,
+)
 from hubdesk.models.enums import Level
 from hubdesk.services import Services
 from hubdesk.services.notes import note_doc
@@ -380,8 +387,10 @@ def test_a_batch_is_stamped_before_it_leaves_and_resent_unchanged(fixed: Service
     caseload(fixed)
     batch = fixed.sync.next_batch(4)
     with fixed.vault.read() as session:
-        sent = session.scalars(select(OutboxEntry).where(OutboxEntry.sent_at.is_not(None)))
+        sent = session.scalars(select(OutboxEntry).join(OutboxSent))
         assert sorted(r.mutation_id for r in sent) == sorted(str(m.mutation_id) for m in batch)
+        stamps = session.scalars(select(OutboxSent)).all()
+        assert {s.sent_at for s in stamps} == {NOW} and {s.base_seq for s in stamps} == {None}
     assert fixed.sync.next_batch(4) == batch
     assert [m.kind for m in batch] == ["young_person", "young_person", "contact_note", "addendum"]
     assert all(m.base_seq is None for m in batch)

@@ -9,7 +9,7 @@ from hubdesk.models.contexts import Context, ContextLink
 from hubdesk.models.meta import SearchDoc, VaultMeta
 from hubdesk.models.missing import MissingEpisode, ReturnInterview
 from hubdesk.models.notes import Addendum, ContactNote
-from hubdesk.models.outbox import OutboxEntry
+from hubdesk.models.outbox import OutboxEntry, OutboxSent
 from hubdesk.models.people import YoungPerson
 from hubdesk.models.plans import PlanAction, PlanVersion, SafetyPlan
 from hubdesk.models.screening import Screening, ScreeningDefinition
@@ -88,6 +88,7 @@ __all__ = [
     "MissingEpisode",
     "NRMReferral",
     "OutboxEntry",
+    "OutboxSent",
     "PlanAction",
     "PlanVersion",
     "Record",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hubdesk.models.base import Base, UTCDateTime
@@ -33,13 +33,25 @@ class OutboxEntry(Base):
     young_person_id: Mapped[str | None] = mapped_column(String(36), default=None)
     content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: When it was first sent. From then on the row never changes (a replay must be the same
-    #: mutation); a later change to the record gets a row of its own.
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    #: The record's hub sequence when first sent (None for a new record): kept with the row so
-    #: a retry is the very same mutation.
-    base_seq: Mapped[int | None] = mapped_column(Integer, default=None)
     #: pending, or rejected (kept with the hub's reason, shown, never dropped silently).
     #: Indexed (migration 0009): counting what waits reads the index, not every row's content.
     state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class OutboxSent(Base):
+    """An outbox row that has been sent: from then on the row never changes (a replay must be
+    the same mutation), and a later change to the record gets a row of its own.
+
+    Kept apart from the row (migration 0011) so that stamping a batch writes a few narrow
+    rows, not every row again with its content; it goes when its row does."""
+
+    __tablename__ = "outbox_sent"
+
+    seq: Mapped[int] = mapped_column(
+        ForeignKey("outbox.seq", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The record's hub sequence when first sent (None for a new record): kept so a retry is
+    #: the very same mutation.
+    base_seq: Mapped[int | None] = mapped_column(Integer, default=None)

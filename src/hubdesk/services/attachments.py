@@ -33,6 +33,7 @@ from hubdesk.models import (
     AttachmentBlob,
     AttachmentChunk,
     OutboxEntry,
+    OutboxSent,
     PlanVersion,
     SafetyPlan,
     YoungPerson,
@@ -271,7 +272,8 @@ class AttachmentShelf:
             ).all()
             for row in rows:
                 row.mutation_id = str(uuid.uuid4())
-                row.state, row.reason, row.sent_at, row.base_seq = "pending", None, None, None
+                row.state, row.reason = "pending", None
+            session.execute(delete(OutboxSent).where(OutboxSent.seq.in_([r.seq for r in rows])))
             return len(rows)
 
     def to_download(self) -> list[FileToMove]:

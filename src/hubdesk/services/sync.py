@@ -51,6 +51,7 @@ from hubdesk.forms.loader import parse_definition
 from hubdesk.models import (
     RECORD_KINDS,
     OutboxEntry,
+    OutboxSent,
     Record,
     SyncBase,
     VaultMeta,
@@ -248,14 +249,10 @@ class SyncService(ServiceBase):
                 else None
                 for row in fresh
             }
-            if fresh:
-                # Stamped sent in one statement; the bases (updates and removals only) are
-                # plain integers, straight to the driver.
-                outbox = _table("outbox")
-                conn.execute(outbox.update().where(outbox.c.seq.in_(bases)).values(sent_at=now))
-                based_rows = [(base, seq) for seq, base in bases.items() if base is not None]
-                if based_rows:
-                    driver_many(conn, "UPDATE outbox SET base_seq = ? WHERE seq = ?", based_rows)
+            if fresh:  # stamped sent: narrow rows of their own, straight to the driver
+                sent_at = _stored(OutboxSent.sent_at, conn, now)
+                stamps = [(seq, sent_at, base) for seq, base in bases.items()]
+                driver_many(conn, _STAMP_SENT, stamps)
             contexts = _contexts_of(session, rows)
             return [
                 _mutation(row, bases.get(row.seq, row.base_seq), contexts.get(row.seq))
@@ -703,9 +700,25 @@ class SyncService(ServiceBase):
 
 
 def _table(kind: str) -> Table:
-    """The table of a kind of record (or of the outbox, or of the bases)."""
-    cls = {"outbox": OutboxEntry, "sync_base": SyncBase}.get(kind) or RECORD_KINDS[kind]
+    """The table of a kind of record (or of the outbox and its stamps, or of the bases)."""
+    tables: dict[str, type[Any]] = {
+        "outbox": OutboxEntry,
+        "outbox_sent": OutboxSent,
+        "sync_base": SyncBase,
+    }
+    cls = tables.get(kind) or RECORD_KINDS[kind]
     return cast(Table, cls.__table__)
+
+
+#: A batch's outbox rows stamped as sent (``OutboxSent``): seq, when, on what base.
+_STAMP_SENT = "INSERT INTO outbox_sent (seq, sent_at, base_seq) VALUES (?, ?, ?)"
+
+
+def _stored(column: Any, conn: Connection, value: Any) -> Any:
+    """``value`` as SQLAlchemy's type for ``column`` stores it (for a statement straight to
+    the driver)."""
+    process = column.type.bind_processor(conn.dialect)
+    return process(value) if process is not None else value
 
 
 def _pending(session: Session) -> int:
@@ -755,13 +768,13 @@ def _waiting_ids(conn: Connection, kind: str) -> set[str]:
 
 def _heads(excluding: Collection[tuple[str, str]]) -> Select[*tuple[Any, ...]]:
     """The outbox rows that are their record's oldest pending change, oldest first, leaving
-    out the records in ``excluding``: read in outbox order, each row's earlier ones looked up
-    on the record's index, so a batch reads about as many rows as it sends."""
-    outbox = _table("outbox")
+    out the records in ``excluding``, with when each was sent and on what base (None: not
+    yet): read in outbox order, each row's earlier ones looked up on the record's index, so
+    a batch reads about as many rows as it sends."""
+    outbox, sent = _table("outbox"), _table("outbox_sent")
     earlier = outbox.alias("earlier")
-    query = select(
-        *_sent_columns(outbox), outbox.c.content, outbox.c.sent_at, outbox.c.base_seq
-    ).where(
+    query = select(*_sent_columns(outbox), outbox.c.content, sent.c.sent_at, sent.c.base_seq)
+    query = query.outerjoin(sent, sent.c.seq == outbox.c.seq).where(
         outbox.c.state == "pending",
         ~select(earlier.c.seq)
         .where(

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause
 
-from hubdesk.models import RECORD_KINDS, OutboxEntry, Record, YoungPerson
+from hubdesk.models import RECORD_KINDS, OutboxEntry, OutboxSent, Record, YoungPerson
 from hubdesk.models.base import FROM_HUB, UTCDateTime
 from hubdesk.models.missing import MissingEpisode, ReturnInterview
 from hubdesk.models.notes import Addendum, ContactNote, NoteStatus
@@ -189,7 +189,7 @@ def _queue(conn: Connection, record: Record, op: str, now: datetime) -> None:
         select(OutboxEntry.seq, OutboxEntry.op).where(
             OutboxEntry.kind == kind,
             OutboxEntry.record_id == record.id,
-            OutboxEntry.sent_at.is_(None),
+            ~select(OutboxSent.seq).where(OutboxSent.seq == OutboxEntry.seq).exists(),
             OutboxEntry.state == "pending",
         )
     ).first()
