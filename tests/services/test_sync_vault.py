@@ -390,7 +390,8 @@ def test_a_batch_is_stamped_before_it_leaves_and_resent_unchanged(fixed: Service
         sent = session.scalars(select(OutboxEntry).join(OutboxSent))
         assert sorted(r.mutation_id for r in sent) == sorted(str(m.mutation_id) for m in batch)
         stamps = session.scalars(select(OutboxSent)).all()
-        assert {s.sent_at for s in stamps} == {NOW} and {s.base_seq for s in stamps} == {None}
+        assert {s.sent_at for s in stamps} == {NOW}
+        assert {s.base_seq for s in stamps} == {None}
     assert fixed.sync.next_batch(4) == batch
     assert [m.kind for m in batch] == ["young_person", "young_person", "contact_note", "addendum"]
     assert all(m.base_seq is None for m in batch)
