@@ -1,9 +1,9 @@
 """Each hub record keeps ``protocol.record_hash(id, seq)`` beside it, which the summary adds
-up in one aggregate: every way the hub writes a record leaves it the hash of the id and
-sequence it now has (pushes of every kind of change, in one statement or by COPY, a case
-moved to another worker, a purge, a record written through the ORM); a write that leaves
-the hash out fails instead of storing a wrong one; the summary is read from the scope
-indexes alone; and migration 0008 gives the records already on a hub their hashes."""
+up (its running totals: test_scope_totals.py): every way the hub writes a record leaves it
+the hash of the id and sequence it now has (pushes of every kind of change, in one
+statement or by COPY, a case moved to another worker, a purge, a record written through
+the ORM); a write that leaves the hash out fails instead of storing a wrong one; and
+migration 0008 gives the records already on a hub their hashes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from alembic import command as alembic
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, Table, event, func, insert, inspect, select, text
+from sqlalchemy import MetaData, Table, func, insert, inspect, select, text
 from sqlalchemy.exc import StatementError
 
 from hubdesk.server import sync
@@ -196,54 +196,6 @@ def test_a_write_that_leaves_out_the_hash_fails_rather_than_store_a_wrong_one(
     with hub.db.unit(read_only=True) as session:
         assert session.scalars(select(HubRecord.seq)).all() == [seq]
     assert wrong_hashes(hub) == []
-
-
-def test_the_summary_is_read_from_the_scope_indexes_alone(org: Org, hub: Hub) -> None:
-    amy, lead = enrolled(hub, "north-amy"), enrolled(hub, "north-lead")
-    case = str(uuid.uuid4())
-    put(hub, amy, "young_person", case, {"name": "A"})
-    for n in range(3):
-        put(hub, amy, "meeting", str(uuid.uuid4()), {"n": n}, young_person_id=case)
-    assert pushed_by_lead(hub, lead, str(uuid.uuid4()), str(uuid.uuid4())) == ["applied"] * 2
-    sent: list[tuple[str, Any]] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
-        if "sum(" in statement.lower():
-            sent.append((statement, parameters))
-
-    event.listen(hub.db.engine, "before_cursor_execute", seen)
-    try:
-        kinds = sync.summary(hub, lead).kinds
-    finally:
-        event.remove(hub.db.engine, "before_cursor_execute", seen)
-    assert (kinds["meeting"].count, kinds["safety_plan"].count, kinds["context"].count) == (3, 1, 1)
-    [(statement, parameters)] = sent  # the records' totals: one statement
-    with hub.db.engine.begin() as conn:
-        if hub.db.is_sqlite:
-            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-            reads = [step for *_, step in plan if "hub_record" in step]
-            assert len(reads) == 2, plan  # each part of the scope...
-            assert "USING COVERING INDEX ix_hub_record_case_scope " in reads[0], plan
-            assert "USING COVERING INDEX ix_hub_record_team_scope " in reads[1], plan
-            return
-        # ...and on PostgreSQL, which would scan a table this small, an index-only scan is
-        # possible once it is told not to: each index holds every column the summary needs.
-        # (With the table's statistics, as a hub in use has them.)
-        conn.exec_driver_sql("ANALYZE hub_record")
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-        [[found]] = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).all()
-    reads = [node for node in nodes(found[0]["Plan"]) if node.get("Relation Name") == "hub_record"]
-    assert len(reads) == 2, found
-    assert {(node["Node Type"], node["Index Name"]) for node in reads} == {
-        ("Index Only Scan", "ix_hub_record_case_scope"),
-        ("Index Only Scan", "ix_hub_record_team_scope"),
-    }, found
-
-
-def nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """A PostgreSQL plan's node and every node under it."""
-    return [plan, *(node for child in plan.get("Plans", []) for node in nodes(child))]
 
 
 # The migration --------------------------------------------------------------------------

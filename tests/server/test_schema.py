@@ -1,5 +1,6 @@
 """The hub's migrations make exactly the schema its models describe, on SQLite and on
-PostgreSQL, and `check_schema` refuses a database at another revision in words."""
+PostgreSQL, with the triggers that keep the scope's totals (which the models make too), and
+`check_schema` refuses a database at another revision in words."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 
 from hubdesk.server.db import Database, DatabaseError, check_schema, migrate
 from hubdesk.server.tables import ServerBase
+from tests.server.test_scope_totals import totals_triggers_of, triggers_of
 
 
 def test_the_migrations_make_the_models_schema(database_url: str) -> None:
@@ -18,6 +20,7 @@ def test_the_migrations_make_the_models_schema(database_url: str) -> None:
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, ServerBase.metadata) == []
+            assert triggers_of(conn) == totals_triggers_of(conn.dialect.name)
         check_schema(db.engine)
     finally:
         db.dispose()

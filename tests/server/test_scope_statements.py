@@ -38,9 +38,10 @@ def test_askers_of_one_shape_share_the_statements_and_get_their_own_scope(
         page = sync.pull(hub, who, changes[0]["seq"], 10, check=True)
         assert [c.record_id for c in page.changes] == [changes[1]["record_id"]]
     dialect = hub.db.engine.dialect.name
-    assert sync._totals_query(dialect, sync._Shape.of(amy)) is sync._totals_query(
-        dialect, sync._Shape.of(cai)
-    )
+    for after, from_zero in ((False, False), (True, False), (True, True)):
+        assert sync._totals_query(
+            dialect, sync._Shape.of(amy), after, from_zero
+        ) is sync._totals_query(dialect, sync._Shape.of(cai), after, from_zero)
 
 
 def test_a_kind_in_both_parts_of_a_scope_is_counted_and_digested_across_both(

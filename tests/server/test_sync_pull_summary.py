@@ -130,11 +130,11 @@ def test_the_summary_matches_what_was_pulled_when_a_change_commits_between_the_r
     read = sync._scope_totals
     late: list[str] = []
 
-    def with_a_change_first(session: Any, who: Principal) -> dict[str, Any]:
+    def with_a_change_first(session: Any, who: Principal, *args: Any, **kwargs: Any) -> Any:
         if not late:  # once: a change by another unit, committed before this read
             late.append(str(uuid.uuid4()))
             put(hub, amy, "meeting", late[0], {"n": 1}, young_person_id=case)
-        return read(session, who)
+        return read(session, who, *args, **kwargs)
 
     monkeypatch.setattr(sync, "_scope_totals", with_a_change_first)
     held: dict[tuple[str, str], dict[str, Any]] = {}

@@ -96,6 +96,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Room for a large caseload's records in each connection's page cache (the default is
     # 2 MiB): a summary or a pull of thousands of records then reads them from here.
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    # Statement journals in memory, not in a temporary file: a statement that may write
+    # more than one row keeps one until it ends, to undo only itself on an error, and every
+    # write of a record is such a statement (its triggers write the scope's totals), one a
+    # row when a push's records go by executemany. 500 records so inserted took 3.4 ms of
+    # CPU without the triggers; with them 9.3 ms with the journals in files, 5.4 in memory.
+    # (Nothing durable is kept there: a commit is in the log on disk before it is answered.)
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 

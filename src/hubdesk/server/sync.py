@@ -17,13 +17,15 @@ change can commit behind a cursor already served. Tombstones purged by the admin
 (``hub.purge_tombstones``) move the organisation's ``oldest_cursor``: a pull from a cursor
 below it is answered 410 ``resync-needed``, and the device fetches everything from 0.
 
-**Summary** counts and digests, per kind, what a pull from 0 would serve (the same scope
-condition), so a device can find a difference after its sync and resync that kind. A pull
+**Summary** counts and digests, per kind, what a pull from 0 would serve (the same two parts
+of the scope), so a device can find a difference after its sync and resync that kind. A pull
 asked for it carries it on its last page, read in the same unit as that page. The digest is
-a sum of the hashes each record keeps beside it (``protocol.scope_digest``), so the database
-answers it in one aggregate, read from the scope indexes (``_scope_totals``).
+a sum of the hashes each record keeps beside it (``protocol.scope_digest``), and the database
+keeps running totals of them for each case and team (triggers on ``hub_record``, decision
+0010): the summary adds up those of the cases and team the device reaches
+(``_scope_totals``), never the records.
 
-Both read a device's scope from two covering indexes (``_in_scope``), never the records'
+A pull reads a device's scope from two covering indexes (``_in_scope``), never the records'
 content; a page's records are read by key once the page is chosen.
 
 Pull and summary are reads (``Hub.reading``): on SQLite they take no write lock while they
@@ -66,7 +68,9 @@ from hubdesk.server.problems import Problem
 from hubdesk.server.tables import (
     Allocation,
     AppliedMutation,
+    HubCaseTotal,
     HubRecord,
+    HubTeamTotal,
     Role,
     ServedDefinition,
     ServerBase,
@@ -538,8 +542,9 @@ _Keys = Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
 def _scope(shape: _Shape) -> list[ColumnElement[bool]]:
     """The records a device may pull, in two parts that no record is in both of (only a
     team's records have no young person): the records of the cases it reaches, and its
-    team's contexts and contextual plans (not for a hub admin). Pull and summary both read
-    the scope from here, so what the summary counts is exactly what a pull serves."""
+    team's contexts and contextual plans (not for a hub admin). A pull reads the scope from
+    here; the running totals the summary reads are kept for the same two parts
+    (``tables._TOTAL_PARTS``), and the tests hold them to a scan of this scope."""
     cases = and_(HubRecord.young_person_id.in_(_reachable(shape)), HubRecord.kind != "context")
     if not shape.team:
         return [cases]
@@ -554,7 +559,7 @@ def _in_scope(
     """``columns`` of the records in the asker's scope that match ``where``: each part of
     the scope read on its own (to be put together with ``UNION ALL``), so that each is
     found through its own index, ``ix_hub_record_case_scope`` or ``ix_hub_record_team_scope``,
-    which hold every column the summary and a pull's choice of page need. (As one ``OR``,
+    which hold every column a pull's choice of page needs. (As one ``OR``,
     SQLite reads every record itself, content and all, and PostgreSQL the whole table.)"""
     return [select(*columns).where(part, *where) for part in _scope(shape)]
 
@@ -646,8 +651,8 @@ def pull(
         # The summary is left out of the answer (not sent as null) unless it is given.
         extra: dict[str, p.SyncSummary] = {}
         if check and kind is None and not has_more:
-            totals = _scope_totals(session, who)
-            if any(entry.highest > cursor for entry in totals.values()):
+            totals = _scope_totals(session, who, after=cursor, from_zero=after == 0)
+            if totals.newer:
                 has_more = True  # changed since the page was read: the device reads on
             else:
                 extra["summary"] = _summary_of(session, who, totals, known_scope, org.epoch)
@@ -697,63 +702,88 @@ def summary(hub: Hub, who: Principal, known_scope: str | None = None) -> p.SyncS
 class _Totals:
     """One kind's records in a device's scope, as the summary needs them: how many are live
     and the sum of their hashes (tombstones are left out of the check: a new device never
-    holds them), and the highest sequence of any, tombstones included (a pull's check
-    compares it with the page's cursor)."""
+    holds them)."""
 
     count: int
     total: int
-    highest: int
 
 
-def _scope_totals(session: Session, who: Principal) -> dict[str, _Totals]:
-    """The totals of each kind with records in the asker's scope (a kind with none is not
-    there), in one statement over the scope's two parts (``_in_scope``), each read from its
-    covering index alone, which holds every record's hash (``_totals_query``). PostgreSQL's
-    SUM of BIGINT is a NUMERIC, read as a Decimal: made an int here."""
-    found: dict[str, _Totals] = {}
-    query = _totals_query(session.get_bind().dialect.name, _Shape.of(who))
-    for kind, count, total, highest in session.connection().execute(query, _asker(who)):
-        before = found.get(kind)  # (SQLite: a kind may have totals in both parts)
-        if before is not None:
-            count, total = count + before.count, (total or 0) + before.total
-            highest = max(highest, before.highest)
-        found[kind] = _Totals(count, int(total or 0), highest)
-    return found
+@dataclass(frozen=True)
+class _ScopeTotals:
+    """The totals of each kind with records in a device's scope (a kind with none may be
+    missing), and, when asked with a cursor, whether any record in the scope (tombstones
+    included) changed after it."""
+
+    kinds: dict[str, _Totals]
+    newer: bool = False
+
+
+def _scope_totals(
+    session: Session, who: Principal, after: int | None = None, *, from_zero: bool = False
+) -> _ScopeTotals:
+    """The asker's totals, added up from the running totals the database keeps for each
+    case and team (``HubCaseTotal``, ``HubTeamTotal``) rather than from every record in
+    scope; with a pull's cursor ``after``, in the same statement (one snapshot), whether
+    anything in scope changed after it, looked for as the page after ``after`` was chosen
+    (``from_zero``: the page was read from 0; ``_totals_query``). PostgreSQL's SUM of BIGINT
+    is a NUMERIC, read as a Decimal: made an int here."""
+    dialect = session.get_bind().dialect.name
+    query = _totals_query(dialect, _Shape.of(who), after is not None, from_zero)
+    asked = _asker(who) if after is None else _asker(who) | {"after": after}
+    rows = session.connection().execute(query, asked).all()
+    kinds: dict[str, _Totals] = {}
+    for *_, kind, count, total in rows:
+        if kind is not None:  # (a kind may have totals in both parts)
+            before = kinds.get(kind, _Totals(0, 0))
+            kinds[kind] = _Totals(before.count + int(count), before.total + int(total))
+    return _ScopeTotals(kinds, newer=after is not None and rows[0].newer is not None)
 
 
 @cache
-def _totals_query(dialect: str, shape: _Shape) -> Select[Any] | CompoundSelect[Any]:
-    """Per kind: its live records, the sum of their hashes, the highest sequence of any
-    (tombstones included). PostgreSQL adds up the rows of both parts together (a hash
-    aggregate over their ``UNION ALL``). SQLite adds up each part on its own, the two parts'
-    totals of a kind put together by ``_scope_totals``: carrying every row through a
-    subquery into one aggregate took it a third longer."""
-    columns = [HubRecord.kind, HubRecord.seq, HubRecord.deleted, HubRecord.sync_hash]
-    if dialect == "sqlite":
-        live = HubRecord.deleted.is_(False)
-        totals = [
-            HubRecord.kind,
-            func.count().filter(live),
-            func.sum(HubRecord.sync_hash).filter(live),
-            func.max(HubRecord.seq),
-        ]
-        parts = [part.group_by(HubRecord.kind) for part in _in_scope(shape, totals)]
-        return union_all(*parts) if len(parts) > 1 else parts[0]
-    parts = _in_scope(shape, columns)
-    scope = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    live = scope.c.deleted.is_(False)
-    return select(
-        scope.c.kind,
-        func.count().filter(live),
-        func.sum(scope.c.sync_hash).filter(live),
-        func.max(scope.c.seq),
-    ).group_by(scope.c.kind)
+def _totals_query(
+    dialect: str, shape: _Shape, after: bool, from_zero: bool
+) -> Select[Any] | CompoundSelect[Any]:
+    """Per kind, its live records in each part of the asker's scope and the sum of their
+    hashes: the totals of the cases it reaches, and of its team's records (``_scope``'s two
+    parts, as the triggers on ``hub_record`` keep them), a few rows a case, each found by
+    its primary key; added up by part (a kind may come twice: ``_scope_totals`` adds them).
+
+    With ``after`` (parameter ``after``, a pull's cursor), each row also carries ``newer``,
+    the sequence of the first record in scope changed after the cursor, if any (a row with
+    no kind carries it when the scope has no totals). It is found as a page after that
+    cursor would be (``_page_keys``), so it costs what the page's own read did: after a
+    cursor, the database walks ``ix_hub_record_seq`` from it and stops at the first record
+    in scope; from 0 (``from_zero``: the page read the whole scope from its indexes, as a
+    device with nothing yet, or with nothing in scope, has it), the scope's indexes again,
+    not every record on the hub after the cursor. It is read in the same statement as the
+    totals, so on PostgreSQL one snapshot holds both: a change committed after the page was
+    read is both in the totals and seen as newer, or in neither."""
+    reachable = _reachable(shape).subquery()
+    cases = (
+        select(HubCaseTotal.kind, func.sum(HubCaseTotal.live), func.sum(HubCaseTotal.total))
+        .join(reachable, HubCaseTotal.young_person_id == reachable.c.young_person_id)
+        .group_by(HubCaseTotal.kind)
+    )
+    parts: list[Select[*tuple[Any, ...]]] = [cases]
+    if shape.team:
+        team = select(HubTeamTotal.kind, func.sum(HubTeamTotal.live), func.sum(HubTeamTotal.total))
+        parts.append(
+            team.where(HubTeamTotal.team_id == bindparam(_TEAM)).group_by(HubTeamTotal.kind)
+        )
+    totals = union_all(*parts) if len(parts) > 1 else parts[0]
+    if not after:
+        return totals
+    keys = _page_keys(dialect, shape, from_zero, False).subquery()
+    first = select(keys.c.seq).order_by(keys.c.seq).limit(literal_column("1"))
+    newer = select(first.scalar_subquery().label("newer")).subquery()
+    found = totals.subquery()
+    return select(newer.c.newer, *found.c).select_from(newer.outerjoin(found, true()))
 
 
 def _summary_of(
     session: Session,
     who: Principal,
-    totals: dict[str, _Totals],
+    totals: _ScopeTotals,
     known_scope: str | None,
     epoch: str,
 ) -> p.SyncSummary:
@@ -766,8 +796,8 @@ def _summary_of(
         optional["young_people"] = young_people
     if known_scope is not None:
         optional["young_people_digest"] = scope
-    none = _Totals(count=0, total=0, highest=0)
-    every = {kind: totals.get(kind, none) for kind in p.RECORD_KINDS}
+    none = _Totals(count=0, total=0)
+    every = {kind: totals.kinds.get(kind, none) for kind in p.RECORD_KINDS}
     return p.SyncSummary(
         epoch=epoch,
         kinds={

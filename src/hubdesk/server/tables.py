@@ -2,7 +2,8 @@
 
 People and devices (teams, users, devices, login attempts), the organisation (its CA
 certificate, allocations of young people), case records as synced from devices (one row per
-record, with a global change sequence and tombstones), the applied-mutations table for
+record, with a global change sequence and tombstones) and the running totals of each case's
+and team's records that the sync summary reads (kept by triggers), the applied-mutations table for
 idempotent pushes, the screening tool definitions the hub serves, files attached to cases
 (their parts, and who has sent which), and the hash-chained audit log. No column holds a
 secret in clear: passwords are Argon2id hashes, device tokens SHA-256 digests; the CA's
@@ -177,8 +178,9 @@ class ChangeLog(ServerBase):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-#: What the scope indexes hold after the column each is looked up by: all that the summary
-#: and a pull choosing its page read of a record.
+#: What the scope indexes hold after the column each is looked up by: all that a pull
+#: choosing its page reads of a record (and the tombstone and hash, which the summary read
+#: from them before it read running totals: decision 0010).
 SCOPE_COLUMNS = ("kind", "id", "seq", "deleted", "sync_hash")
 
 
@@ -190,9 +192,9 @@ class HubRecord(ServerBase):
     __tablename__ = "hub_record"
     __table_args__ = (
         Index("ix_hub_record_seq", "seq"),
-        # A device's scope, read from these alone (never the rows and their content) by the
-        # summary and by a pull choosing its page: a case's records, and a team's contexts
-        # and contextual plans (whose young_person_id is null).
+        # A device's scope, read from these alone (never the rows and their content) by a
+        # pull choosing its page: a case's records, and a team's contexts and contextual
+        # plans (whose young_person_id is null).
         Index("ix_hub_record_case_scope", "young_person_id", *SCOPE_COLUMNS),
         Index("ix_hub_record_team_scope", "team_id", "young_person_id", *SCOPE_COLUMNS),
     )
@@ -219,6 +221,184 @@ def _hash_of_record(_mapper: Any, _connection: Any, record: HubRecord) -> None:
     a row made or mended by hand) gets the hash of the id and sequence it is written with,
     so no ORM write can leave an old one."""
     record.sync_hash = record_hash(record.id, record.seq)
+
+
+class HubCaseTotal(ServerBase):
+    """One kind of record in one young person's case, as the summary adds it up: how many
+    are live, and the sum of their ``sync_hash``. Kept by the database itself, by triggers
+    on ``hub_record`` (:func:`totals_triggers`), in the transaction that writes the
+    records. Rows of a kind with none live may stay (at 0)."""
+
+    __tablename__ = "hub_case_total"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # (the primary key is the table)
+
+    young_person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    live: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+
+
+class HubTeamTotal(ServerBase):
+    """One kind of a team's own records (contexts, contextual plans: no young person), as
+    ``HubCaseTotal`` for a case."""
+
+    __tablename__ = "hub_team_total"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    live: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+
+
+#: The two parts of a device's scope (``sync._scope``) as the running totals keep them: the
+#: table, the column its rows are keyed by beside the kind, and which records it adds up
+#: (``{r}``: where a record's columns are read, ``NEW.`` or ``OLD.`` in a row's trigger).
+#: A case's records but its contexts; a team's records with no young person. A record in
+#: neither (no young person and no team) is in no device's scope.
+_TOTAL_PARTS = (
+    (
+        "hub_case_total",
+        "young_person_id",
+        "{r}young_person_id IS NOT NULL AND {r}kind <> 'context'",
+    ),
+    ("hub_team_total", "team_id", "{r}young_person_id IS NULL AND {r}team_id IS NOT NULL"),
+)
+#: The rows each event's trigger adds up: the row written (``NEW``) counts +1, the row as it
+#: was (``OLD``) -1. The trigger (and on PostgreSQL its function) is
+#: ``hub_record_totals_<event>``.
+_TOTAL_EVENTS = {
+    "insert": (("NEW", 1),),
+    "update": (("OLD", -1), ("NEW", 1)),
+    "delete": (("OLD", -1),),
+}
+#: On PostgreSQL, which also empties the totals when the records are truncated.
+TOTAL_EVENTS = {"sqlite": tuple(_TOTAL_EVENTS), "postgresql": (*_TOTAL_EVENTS, "truncate")}
+#: What an update must change for the totals to change (SQLite's trigger watches only these).
+_TOTALLED = "kind, young_person_id, team_id, deleted, sync_hash"
+#: PostgreSQL's names for a statement's rows (its transition tables).
+_TRANSITION = {"NEW": "added", "OLD": "removed"}
+
+
+def totals_triggers(dialect: str) -> list[str]:
+    """The statements that make the triggers keeping ``hub_case_total`` and
+    ``hub_team_total`` equal to the live records of ``hub_record`` in each part.
+
+    SQLite: a trigger for each row, adding the row's hash and 1 to its part's total when it
+    is live (an insert), taking away the old row's (a delete), or both (an update of a
+    column the totals depend on), each an UPSERT of one row.
+
+    PostgreSQL: a trigger for each statement, which sees every row the statement wrote (its
+    transition tables): a push's hundreds of records, inserted in one statement or copied,
+    are added up by one aggregate for each part, and only the totals that change are
+    written. It first takes the change-log lock (``hub.CHANGE_LOG_LOCK``, held to commit,
+    which every writer of records takes first anyway): one transaction at a time holds any
+    total's row, so two writers never wait on each other's totals (no deadlock), and each
+    adds to the total as the one before it committed it (no change lost).
+
+    (A migration that makes ``hub_record`` again, as SQLite's batch mode does to alter a
+    column, drops its triggers: it must make them again.)"""
+    if dialect == "postgresql":
+        from hubdesk.server.hub import CHANGE_LOG_LOCK  # (hub.py imports this module)
+
+        return [
+            line for event in TOTAL_EVENTS[dialect] for line in _pg_trigger(event, CHANGE_LOG_LOCK)
+        ]
+    return [_sqlite_trigger(event) for event in TOTAL_EVENTS[dialect]]
+
+
+def drop_totals_triggers(dialect: str) -> list[str]:
+    """The statements that remove what :func:`totals_triggers` made."""
+    if dialect == "postgresql":
+        return [
+            line
+            for event in TOTAL_EVENTS[dialect]
+            for line in (
+                f"DROP TRIGGER hub_record_totals_{event} ON hub_record",
+                f"DROP FUNCTION hub_record_totals_{event}()",
+            )
+        ]
+    return [f"DROP TRIGGER hub_record_totals_{event}" for event in TOTAL_EVENTS[dialect]]
+
+
+def fill_totals() -> list[str]:
+    """The statements that add up the records already held into the (empty) totals."""
+    return [
+        f"INSERT INTO {table} ({key}, kind, live, total) "
+        f"SELECT {key}, kind, count(*), sum(sync_hash) FROM hub_record "
+        f"WHERE NOT deleted AND {part.format(r='')} GROUP BY {key}, kind"
+        for table, key, part in _TOTAL_PARTS
+    ]
+
+
+def _add_to(table: str, key: str, rows: str) -> str:
+    """The UPSERT that adds ``rows`` (a SELECT of key, kind, count and sum) to ``table``."""
+    return (
+        f"INSERT INTO {table} ({key}, kind, live, total) {rows} ON CONFLICT ({key}, kind) "
+        f"DO UPDATE SET live = {table}.live + excluded.live, "
+        f"total = {table}.total + excluded.total;"
+    )
+
+
+def _sqlite_trigger(event: str) -> str:
+    body = " ".join(
+        _add_to(
+            table,
+            key,
+            f"SELECT {row}.{key}, {row}.kind, {sign}, {sign} * {row}.sync_hash "
+            f"WHERE NOT {row}.deleted AND {part.format(r=row + '.')}",
+        )
+        for row, sign in _TOTAL_EVENTS[event]
+        for table, key, part in _TOTAL_PARTS
+    )
+    on = f"UPDATE OF {_TOTALLED}" if event == "update" else event.upper()
+    return (
+        f"CREATE TRIGGER hub_record_totals_{event} AFTER {on} ON hub_record "
+        f"FOR EACH ROW BEGIN {body} END"
+    )
+
+
+def _pg_trigger(event: str, lock: int) -> list[str]:
+    """A function and the trigger that calls it once for each statement: the statement's
+    live rows, +1 or -1 each, summed by part, key and kind (a truncation empties the
+    totals)."""
+    if event == "truncate":
+        adds, referencing = "DELETE FROM hub_case_total; DELETE FROM hub_team_total;", ""
+    else:
+        rows = _TOTAL_EVENTS[event]
+        changed = " UNION ALL ".join(
+            f"SELECT kind, young_person_id, team_id, sync_hash, {sign} AS sign "
+            f"FROM {_TRANSITION[row]} WHERE NOT deleted"
+            for row, sign in rows
+        )
+        adds = " ".join(
+            _add_to(
+                table,
+                key,
+                f"SELECT {key}, kind, sum(sign), sum(sign * sync_hash) "
+                f"FROM ({changed}) AS changed WHERE {part.format(r='')} GROUP BY {key}, kind "
+                f"HAVING sum(sign) <> 0 OR sum(sign * sync_hash) <> 0",
+            )
+            for table, key, part in _TOTAL_PARTS
+        )
+        referencing = "REFERENCING " + " ".join(
+            f"{row} TABLE AS {_TRANSITION[row]}" for row, _ in rows
+        )
+    return [
+        f"CREATE FUNCTION hub_record_totals_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN PERFORM pg_advisory_xact_lock({lock}); {adds} RETURN NULL; END $$",
+        f"CREATE TRIGGER hub_record_totals_{event} AFTER {event.upper()} ON hub_record "
+        f"{referencing} FOR EACH STATEMENT EXECUTE FUNCTION hub_record_totals_{event}()",
+    ]
+
+
+@event.listens_for(ServerBase.metadata, "after_create")
+def _make_totals_triggers(_metadata: Any, connection: Any, **kw: Any) -> None:
+    """The triggers come with the tables wherever the models make them (the migrations make
+    them too: ``0009_scope_totals``)."""
+    if HubRecord.__table__ in kw.get("tables", ()):
+        for statement in totals_triggers(connection.dialect.name):
+            connection.exec_driver_sql(statement)
 
 
 class AppliedMutation(ServerBase):
