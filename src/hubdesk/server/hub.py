@@ -590,6 +590,8 @@ class Hub:
         if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             raise NotSignedIn("Sign in to the hub from HubDesk to enrol this device.")
         with self.db.read_engine.connect() as conn:
+            if not self.db.is_sqlite:  # one statement: no BEGIN and ROLLBACK around it
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             found = conn.execute(_SIGNED_IN, {"digest": token_digest(token)}).first()
         if found is None:
             raise NotSignedIn("This device is not enrolled with the hub.")
