@@ -14,7 +14,10 @@ from typing import Any, TypeVar, cast
 
 import pytest
 
+from hubdesk.models import YoungPerson
 from hubdesk.models.enums import Level
+from hubdesk.server.hub import Hub
+from hubdesk.server.tables import HubRecord
 from hubdesk.sync import protocol as p
 from hubdesk.sync.client import SyncEngine, SyncReport
 from hubdesk.sync.relay import HubRelay
@@ -212,3 +215,25 @@ def test_an_answer_that_queues_more_drops_the_early_pull_and_pulls_after(
         [held] = [r for r in device.s.cases.caseload() if r.id == person]
         assert (held.level, held.preferred_name) == (Level.SIGNIFICANT, "Tee")
     assert amy.state_hash() == lead.state_hash()
+
+
+def test_the_push_after_a_resync_asks_for_no_pull_it_would_not_read(amy: Device, hub: Hub) -> None:
+    person = amy.s.cases.add(given_name="Casey", family_name="Ward")
+    recorded_sync(amy)
+    with amy.vault.read() as session:
+        backed_up = session.get(YoungPerson, person).server_seq  # type: ignore[union-attr]
+    amy.s.cases.update(person, preferred_name="Cas")
+    recorded_sync(amy)
+    with hub.unit() as session:  # the hub put back to a backup taken before the new name
+        row = session.get(HubRecord, ("young_person", person))
+        assert row is not None
+        row.content, row.seq = {**row.content, "preferred_name": None}, backed_up
+    hub.renew_epoch()
+
+    report, recording = recorded_sync(amy)
+
+    assert (report.new_epoch, report.requeued, report.mismatched) == (True, 1, [])
+    kinds = [what for what, _, _ in recording.events]
+    last_send = len(kinds) - 1 - kinds[::-1].index("send")
+    assert "ask" not in kinds[last_send:]  # the check's summary follows, not a pull
+    assert recording.summaries_asked == 1

@@ -204,7 +204,9 @@ class SyncEngine:
 
     # Steps ----------------------------------------------------------------------------------
 
-    def _push(self, report: SyncReport, ahead: _Ahead, standing: Standing) -> _Pulling | None:
+    def _push(
+        self, report: SyncReport, ahead: _Ahead, standing: Standing, *, then_pull: bool = True
+    ) -> _Pulling | None:
         """Send the outbox; while the hub works on one batch, the laptop settles the answer
         before it and stamps the next batch (leaving out the records in flight).
 
@@ -216,7 +218,8 @@ class SyncEngine:
         ``standing`` is read at the start of the round: what was waiting then is counted,
         and the early pull starts from its cursor and its list of young people (a push
         changes neither, until its answers are written). A change made meanwhile (the
-        desktop syncs while its user works) is found when the answers are written."""
+        desktop syncs while its user works) is found when the answers are written.
+        ``then_pull`` false: no pull follows (the check's own push after a resync)."""
         total, done = standing.pending, 0
         batch = self.store.next_batch(self.batch_size) if total else []
         sending = ahead.call(partial(self.hub.push, batch)) if batch else None
@@ -237,10 +240,10 @@ class SyncEngine:
                 report.pushed.rejected += set_aside
                 # Mended or set aside: the rest (this batch's and the next, stamped, not yet
                 # answered) goes again as it was, from the start of the outbox.
-                return self._push(report, ahead, self.store.standing())
+                return self._push(report, ahead, self.store.standing(), then_pull=then_pull)
             sending = ahead.call(partial(self.hub.push, following)) if following else None
             new_epoch = self._note_epoch(answer.epoch, report)
-            if sending is None and not new_epoch and last:
+            if then_pull and sending is None and not new_epoch and last:
                 pulling = self._start_pull(ahead, standing)  # only this batch was waiting
             tally = self.store.record_results(answer.results)
             _add(report.pushed, tally)
@@ -345,7 +348,7 @@ class SyncEngine:
             self._fail_safe(absent + sum(moved.values()), held)
             report.cases_moved, report.cases_kept = self.store.drop_cases(sorted(moved))
         if differing:
-            self._push(report, ahead, self.store.standing())
+            self._push(report, ahead, self.store.standing(), then_pull=False)
             again = self._summary()
             now = self.store.summaries(differing, again.young_people)
             report.mismatched = [kind for kind in differing if now[kind] != again.kinds.get(kind)]
