@@ -65,6 +65,8 @@ def test_stamps_move_to_their_own_table_and_a_resend_is_the_same(
 def test_a_row_leaving_the_outbox_takes_its_stamp(services: Services) -> None:
     services.cases.add(given_name="Ada", family_name="Wren")
     services.sync.next_batch()
+    with services.vault.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM outbox_sent")).scalar_one() == 1
     with services.vault.engine.begin() as conn:
         conn.execute(text("DELETE FROM outbox"))
     with services.vault.engine.connect() as conn:

@@ -701,13 +701,16 @@ class SyncService(ServiceBase):
 
 def _table(kind: str) -> Table:
     """The table of a kind of record (or of the outbox and its stamps, or of the bases)."""
-    tables: dict[str, type[Any]] = {
-        "outbox": OutboxEntry,
-        "outbox_sent": OutboxSent,
-        "sync_base": SyncBase,
-    }
-    cls = tables.get(kind) or RECORD_KINDS[kind]
+    cls = _BOOKKEEPING.get(kind) or RECORD_KINDS[kind]
     return cast(Table, cls.__table__)
+
+
+#: Sync's own tables, by the names ``_table`` knows them by.
+_BOOKKEEPING: dict[str, type[Any]] = {
+    "outbox": OutboxEntry,
+    "outbox_sent": OutboxSent,
+    "sync_base": SyncBase,
+}
 
 
 #: A batch's outbox rows stamped as sent (``OutboxSent``): seq, when, on what base.
