@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from argon2 import PasswordHasher
 from sqlalchemy import bindparam, delete, func, select, text, update
@@ -206,6 +206,16 @@ def organisation_state(session: Session) -> OrganisationState:
     if row is None:
         raise Problem("The hub has not been set up. Run `hubdesk-server init` first.")
     return OrganisationState(*row)
+
+
+class Allocated(Protocol):
+    """Whose case a young person's is: an ``Allocation``, or a push's plain copy of one."""
+
+    @property
+    def practitioner_id(self) -> int: ...
+
+    @property
+    def team_id(self) -> int: ...
 
 
 def token_digest(token: str) -> str:
@@ -687,7 +697,7 @@ class Hub:
         )
 
     @staticmethod
-    def _reaches(who: Principal, allocation: Allocation) -> bool:
+    def _reaches(who: Principal, allocation: Allocated) -> bool:
         """Scope: a practitioner (or anyone) their own allocations; a team lead their team's.
         A hub admin manages people and devices, and reads case content only if allocated."""
         if allocation.practitioner_id == who.user_id:

@@ -154,6 +154,18 @@ _RECORD_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class _Allocated:
+    """An allocation as a push sees it: a plain value, not an ORM object (a push of
+    hundreds of records reads hundreds, and making ORM objects of them cost more than
+    reading them)."""
+
+    young_person_id: str
+    practitioner_id: int
+    team_id: int
+    allocated_at: datetime
+
+
+@dataclass(frozen=True)
 class _Applied:
     """A mutation's first result, as ``applied_mutation`` keeps it."""
 
@@ -175,9 +187,9 @@ class _Batch:
 
     applied: dict[str, _Applied]
     records: dict[tuple[str, str], _Record]
-    allocations: dict[str, Allocation]
+    allocations: dict[str, _Allocated]
     new_applied: list[dict[str, Any]] = field(default_factory=list)
-    new_allocations: list[Allocation] = field(default_factory=list)
+    new_allocations: list[_Allocated] = field(default_factory=list)
 
     @classmethod
     def load(cls, session: Session, mutations: Sequence[p.Mutation]) -> _Batch:
@@ -204,13 +216,13 @@ class _Batch:
                 for row in records
                 if (row.kind, row.id) in wanted
             },
-            allocations={row.young_person_id: Allocation(**row._mapping) for row in allocations},
+            allocations={row.young_person_id: _Allocated(*row) for row in allocations},
         )
 
     def add_record(self, record: _Record) -> None:
         self.records[(record.kind, record.id)] = record
 
-    def add_allocation(self, allocation: Allocation) -> None:
+    def add_allocation(self, allocation: _Allocated) -> None:
         self.allocations[allocation.young_person_id] = allocation
         self.new_allocations.append(allocation)
 
@@ -274,9 +286,9 @@ def _load_queries(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
     records = select(*columns).where(
         _one_of(dialect, HubRecord.kind, "kinds"), _one_of(dialect, HubRecord.id, "ids")
     )
-    allocations = select(
-        *(getattr(Allocation, column) for column in (*_ALLOCATION_COLUMNS, "allocated_by"))
-    ).where(_one_of(dialect, Allocation.young_person_id, "people"))
+    allocations = select(*(getattr(Allocation, column) for column in _ALLOCATION_COLUMNS)).where(
+        _one_of(dialect, Allocation.young_person_id, "people")
+    )
     return applied, records, allocations
 
 
@@ -409,8 +421,9 @@ def _apply(
         )
         batch.add_record(row)
         if m.kind == "young_person":
+            assert who.team_id is not None  # _out_of_scope lets only a team's member make one
             batch.add_allocation(
-                Allocation(
+                _Allocated(
                     young_person_id=m.record_id,
                     practitioner_id=who.user_id,
                     team_id=who.team_id,
