@@ -14,6 +14,7 @@ is in the database, so several processes can serve one PostgreSQL.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from sqlalchemy import (
     insert,
 )
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from hubdesk.errors import HubDeskError
@@ -51,6 +52,11 @@ SQLITE_CACHE_KIB = 32 * 1024
 SQLITE_AUTOCHECKPOINT_PAGES = 4000
 #: From how many rows ``insert_rows`` copies them into PostgreSQL rather than inserting them.
 COPY_FROM = 20
+#: Seconds a pooled PostgreSQL connection may have been idle and still be handed out
+#: untested (``_ping_if_idle``).
+PING_AFTER_IDLE = 2.0
+#: Where a pooled connection's record keeps when it was last given back (time.monotonic).
+_RETURNED_AT = "hubdesk_returned_at"
 
 
 class DatabaseError(HubDeskError):
@@ -80,7 +86,37 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+    event.listen(engine, "connect", _note_returned)  # new: it has just answered
+    event.listen(engine, "checkin", _note_returned)
+    event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
+    return engine
+
+
+def _note_returned(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_RETURNED_AT] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect) -> Callable[[Any, Any, Any], None]:
+    """Test a pooled connection before it is handed out, if it has been idle a while: the
+    database may have restarted, or a firewall dropped the connection, meanwhile. Should it
+    be dead, all the pool's connections are dropped (they most likely are too) and the pool
+    hands out a new one. SQLAlchemy's own ``pool_pre_ping`` tested every connection, a round
+    trip to the database each time a request took one, twice for most requests (the device
+    check, then the work); one given back moments ago has just answered. (A connection lost
+    within those seconds fails its request, as any would that was running when it was lost;
+    the device tries again, on a new connection.)"""
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise InvalidatePoolError("The database connection was lost while idle.") from exc
+
+    return checkout
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
