@@ -13,7 +13,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +30,7 @@ from hubdesk.forms.loader import parse_definition
 from hubdesk.server import audit
 from hubdesk.server.ca import CAError, OrganisationCA, load_ca, sign_device_csr
 from hubdesk.server.db import Database, insert_rows
+from hubdesk.server.db import pipelined as db_pipelined
 from hubdesk.server.passwords import HASHER, hash_password, verify_password
 from hubdesk.server.problems import (
     Conflict,
@@ -262,14 +263,18 @@ class Hub:
         self._ca: OrganisationCA | None = None
 
     @contextmanager
-    def unit(self) -> Iterator[Session]:
+    def unit(self, *, pipelined: bool = False) -> Iterator[Session]:
         """One transaction, committed on success. What it numbered in the change log and what
         it audited are written last, just before the commit: the audit head (which every
-        audited transaction locks) is then held only for that append and the commit."""
+        audited transaction locks) is then held only for that append and the commit.
+
+        ``pipelined``: on PostgreSQL, its writes are sent without waiting for each
+        (``db.pipelined``; for a unit of plain statements, such as a sync's)."""
         with self.db.unit() as session:
             session.info[_UNIT] = _WRITES
-            yield session
-            self._finish(session)
+            with db_pipelined(session) if pipelined else nullcontext():
+                yield session
+                self._finish(session)
 
     @staticmethod
     def _finish(session: Session) -> None:
@@ -280,7 +285,7 @@ class Hub:
         audit.write_noted(session)
 
     @contextmanager
-    def reading(self) -> Iterator[Session]:
+    def reading(self, *, pipelined: bool = False) -> Iterator[Session]:
         """A transaction that only reads, and audits what it read (a pull, a summary, a case).
 
         On PostgreSQL it is :meth:`unit`: the audit rows are appended just before the commit.
@@ -295,9 +300,11 @@ class Hub:
         writer at a time in sequence order, so a pull still never skips a sequence; what it
         served is recorded from the snapshot itself. Only the audit row's place in the chain
         may come after a write that committed between the read and the append.
+
+        ``pipelined``: as for :meth:`unit` (PostgreSQL).
         """
         if not self.db.is_sqlite:
-            with self.unit() as session:
+            with self.unit(pipelined=pipelined) as session:
                 yield session
             return
         with self.db.unit(read_only=True) as session:

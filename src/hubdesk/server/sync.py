@@ -62,7 +62,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hubdesk.server import blobs
-from hubdesk.server.db import insert_rows
+from hubdesk.server.db import COPY_FROM, insert_rows
 from hubdesk.server.hub import Changes, Hub, Principal, organisation_state
 from hubdesk.server.problems import Problem
 from hubdesk.server.tables import (
@@ -89,7 +89,8 @@ SELECTIVE = "0.001"
 
 
 def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushResponse:
-    with hub.unit() as session:
+    # Pipelined (PostgreSQL) unless the push is large enough for its rows to go by COPY.
+    with hub.unit(pipelined=len(mutations) < COPY_FROM) as session:
         # Before any record is read: two pushes on one base can never both pass the check.
         changes = Changes.of(session)
         epoch = organisation_state(session).epoch
@@ -642,7 +643,7 @@ def pull(
     the page is answered ``has_more`` without it, and the device reads on from its cursor,
     so the summary it gets always matches what it has pulled. (On SQLite the unit is one
     snapshot.)"""
-    with hub.reading() as session:
+    with hub.reading(pipelined=True) as session:
         records: Sequence[_ChangeRow] = []
         if kind != p.SCREENING_DEFINITION:
             records = _records_after(session, who, after, limit, kind)
@@ -704,7 +705,7 @@ def summary(hub: Hub, who: Principal, known_scope: str | None = None) -> p.SyncS
     now, and whose cases they reach, so a device can check it holds the same. The list of
     young people is left out when ``known_scope`` is already its digest (the device has it);
     the digest is sent only when ``known_scope`` was given (see ``SyncSummary``)."""
-    with hub.reading() as session:
+    with hub.reading(pipelined=True) as session:
         totals = _scope_totals(session, who)
         epoch = organisation_state(session).epoch
         hub.write_audit(session, "sync-summary", who)

@@ -1,0 +1,104 @@
+"""Units run in psycopg's pipeline mode on PostgreSQL (``db.pipelined``): their writes are sent
+without waiting for each, reads still answer at once and see the writes before them, an error
+in a queued write fails the unit as any database error does (nothing of it is kept), and rows
+that would go by COPY are inserted instead. On SQLite nothing changes."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import DBAPIError
+
+from hubdesk.server import sync
+from hubdesk.server.db import COPY_FROM, insert_rows
+from hubdesk.server.hub import Hub
+from hubdesk.server.tables import ServerBase, Team
+from tests.server.conftest import Org, new_mutation, put
+from tests.server.test_workers import CASE, enrolled
+
+TEAMS = ServerBase.metadata.tables[Team.__tablename__]
+
+
+def team_count(hub: Hub) -> int:
+    with hub.db.unit() as session:
+        return session.scalar(select(func.count()).select_from(Team)) or 0
+
+
+def test_a_read_sees_the_queued_writes_before_it_and_answers_its_rows(org: Org, hub: Hub) -> None:
+    with hub.unit(pipelined=True) as session:
+        session.add(Team(name="East"))
+        session.flush()  # an INSERT, queued on PostgreSQL
+        names = session.scalars(select(Team.name).order_by(Team.name)).all()
+    assert names == ["East", "North", "South"]
+
+
+def test_a_queued_write_that_fails_fails_the_unit_and_nothing_of_it_is_kept(
+    org: Org, hub: Hub
+) -> None:
+    def east_twice() -> None:
+        with hub.unit(pipelined=True) as session:
+            insert_rows(session, TEAMS, [{"name": "East", "created_at": hub.clock()}])
+            # The same name again: refused by the unique index, found as the unit ends.
+            insert_rows(session, TEAMS, [{"name": "East", "created_at": hub.clock()}])
+
+    before = team_count(hub)
+    with pytest.raises(DBAPIError):
+        east_twice()
+    assert team_count(hub) == before
+
+
+def test_rows_that_would_be_copied_are_inserted_in_a_pipeline(org: Org, hub: Hub) -> None:
+    before = team_count(hub)
+    rows = [{"name": f"Team {n}", "created_at": hub.clock()} for n in range(COPY_FROM + 5)]
+    with hub.unit(pipelined=True) as session:
+        insert_rows(session, TEAMS, rows)
+    assert team_count(hub) == before + len(rows)
+
+
+@pytest.fixture
+def waits(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Each statement the hub's engine runs ("write" or "read"), and "wait" each time a
+    pipeline is made to answer."""
+    seen: list[str] = []
+    real = psycopg.Pipeline.sync
+
+    def counted(self: psycopg.Pipeline) -> None:
+        seen.append("wait")
+        real(self)
+
+    monkeypatch.setattr(psycopg.Pipeline, "sync", counted)
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        writes = sql.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
+        seen.append("write" if writes else "read")
+
+    event.listen(hub.db.engine, "before_cursor_execute", statement)
+    yield seen
+    event.remove(hub.db.engine, "before_cursor_execute", statement)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # no pipeline on SQLite
+def test_a_small_push_waits_for_its_reads_only(org: Org, hub: Hub, waits: list[str]) -> None:
+    amy = enrolled(hub, "north-amy")
+    seq = put(hub, amy, "young_person", CASE, {"given_name": "Fictional"})
+    waits.clear()
+    mutations = [new_mutation("young_person", CASE, "update", {"given_name": "Ffion"}, seq)]
+    mutations += [
+        new_mutation("contact_note", str(uuid.uuid4()), "append", {"n": n}, None, CASE)
+        for n in range(3)
+    ]
+    results = sync.push(hub, amy, mutations).results
+    assert {r.status for r in results} == {"applied"}
+    assert waits.count("write") >= 5  # records, updates, results, change log, audit
+    # Each read is answered at once; the writes wait for the next read or the end.
+    for before, after in itertools.pairwise(waits):
+        if before == "read":
+            assert after == "wait", waits
+    assert waits.count("wait") <= waits.count("read") + 1, waits
