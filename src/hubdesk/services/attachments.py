@@ -224,30 +224,43 @@ class FileToMove:
     media_type: str
 
 
+def files_to_upload(session: Session) -> list[FileToMove]:
+    """Files held here whose records wait to be sent: queued, or refused by the hub because
+    the file had not reached it. (Read with what a sync starts from: ``SyncService.standing``.)"""
+    waiting = select(OutboxEntry.record_id).where(
+        OutboxEntry.kind == "attachment",
+        (OutboxEntry.state == "pending")
+        | ((OutboxEntry.state == "rejected") & (OutboxEntry.reason == p.FILE_NOT_ON_HUB)),
+    )
+    query = (
+        select(Attachment.sha256, Attachment.size, Attachment.media_type)
+        .join(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
+        .where(Attachment.id.in_(waiting))
+        .distinct()
+        .order_by(Attachment.sha256)
+    )
+    return [FileToMove(*row) for row in session.execute(query)]
+
+
+def files_to_download(session: Session) -> list[FileToMove]:
+    """Files named by live records here whose bytes are not here yet. (Read with what the
+    check reads after a pull: ``SyncService.holdings``.)"""
+    query = (
+        select(Attachment.sha256, Attachment.size, Attachment.media_type)
+        .outerjoin(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
+        .where(Attachment.deleted_at.is_(None), AttachmentBlob.sha256.is_(None))
+        .distinct()
+        .order_by(Attachment.sha256)
+    )
+    return [FileToMove(*row) for row in session.execute(query)]
+
+
 class AttachmentShelf:
     """The vault's side of moving attached files (``sync.attachments``), each step one
     transaction through ``sessions`` (the sync service, guarded when the desktop syncs)."""
 
     def __init__(self, sessions: ServiceBase) -> None:
         self.sessions = sessions
-
-    def to_upload(self) -> list[FileToMove]:
-        """Files held here whose records wait to be sent: queued, or refused by the hub
-        because the file had not reached it."""
-        waiting = select(OutboxEntry.record_id).where(
-            OutboxEntry.kind == "attachment",
-            (OutboxEntry.state == "pending")
-            | ((OutboxEntry.state == "rejected") & (OutboxEntry.reason == p.FILE_NOT_ON_HUB)),
-        )
-        query = (
-            select(Attachment.sha256, Attachment.size, Attachment.media_type)
-            .join(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
-            .where(Attachment.id.in_(waiting))
-            .distinct()
-            .order_by(Attachment.sha256)
-        )
-        with self.sessions.read() as session:
-            return [FileToMove(*row) for row in session.execute(query)]
 
     def blob(self, sha256: str) -> bytes:
         with self.sessions.read() as session:
@@ -275,18 +288,6 @@ class AttachmentShelf:
                 row.state, row.reason = "pending", None
             session.execute(delete(OutboxSent).where(OutboxSent.seq.in_([r.seq for r in rows])))
             return len(rows)
-
-    def to_download(self) -> list[FileToMove]:
-        """Files named by live records here whose bytes are not here yet."""
-        query = (
-            select(Attachment.sha256, Attachment.size, Attachment.media_type)
-            .outerjoin(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
-            .where(Attachment.deleted_at.is_(None), AttachmentBlob.sha256.is_(None))
-            .distinct()
-            .order_by(Attachment.sha256)
-        )
-        with self.sessions.read() as session:
-            return [FileToMove(*row) for row in session.execute(query)]
 
     def parts_held(self, sha256: str) -> set[int]:
         with self.sessions.read() as session:

@@ -59,6 +59,7 @@ from hubdesk.models import (
 )
 from hubdesk.models.base import FROM_HUB
 from hubdesk.services import definitions
+from hubdesk.services.attachments import FileToMove, files_to_download, files_to_upload
 from hubdesk.services.base import ServiceBase
 from hubdesk.services.conflicts import keep_conflict
 from hubdesk.services.ownership import owned_records
@@ -122,22 +123,26 @@ class Rejected:
 class Standing:
     """Where this laptop's sync stands (``SyncService.standing``): the hub's epoch and the
     cursor it has pulled to, whether a restore of the hub is still being reconciled, how many
-    changes wait to be sent, and whose cases it holds from the hub (``synced_young_people``)."""
+    changes wait to be sent, whose cases it holds from the hub (``synced_young_people``), and
+    the attached files to send before their records."""
 
     epoch: str | None
     cursor: int
     restored: bool
     pending: int
     young_people: list[str]
+    files_to_send: list[FileToMove] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Holdings:
-    """What the check reads of this laptop after a pull (``SyncService.holdings``)."""
+    """What the check reads of this laptop after a pull (``SyncService.holdings``), and the
+    attached files named by its records whose bytes are still to be fetched."""
 
     pending: int
     kinds: dict[str, p.KindSummary]
     moved: dict[str, int]
+    files_to_fetch: list[FileToMove] = field(default_factory=list)
 
 
 class SyncService(ServiceBase):
@@ -185,6 +190,7 @@ class SyncService(ServiceBase):
                 restored=meta.get(RESTORED_KEY) == "1",
                 pending=_pending(session),
                 young_people=_synced_young_people(session),
+                files_to_send=files_to_upload(session),
             )
 
     def rejected(self) -> list[Rejected]:
@@ -567,14 +573,15 @@ class SyncService(ServiceBase):
 
     def holdings(self, kinds: list[str], young_people: set[str]) -> Holdings:
         """What the check after a pull reads of this laptop, in one read: the changes waiting
-        to be sent (merging pulled changes may have queued some), its ``summaries`` and its
-        ``cases_moved_away``."""
+        to be sent (merging pulled changes may have queued some), its ``summaries``, its
+        ``cases_moved_away``, and the files to fetch."""
         with self.read() as session:
             left_out = outside(session, young_people)
             return Holdings(
                 pending=_pending(session),
                 kinds=kind_summaries(session, kinds, left_out),
                 moved=moved_away(session, left_out),
+                files_to_fetch=files_to_download(session),
             )
 
     def resync_kind(

@@ -80,10 +80,9 @@ class FileTransfer:
 
     # Upload ---------------------------------------------------------------------------------
 
-    def upload(self) -> None:
-        """Send the files whose records wait to be sent, then queue again the records the
-        hub refused for want of them."""
-        files = self.shelf.to_upload()
+    def upload(self, files: list[FileToMove]) -> None:
+        """Send ``files`` (``files_to_upload``: those whose records wait to be sent), then
+        queue again the records the hub refused for want of them."""
         hub = self._hub(files)
         for n, found in enumerate(files):
             self.progress("upload", n, len(files))
@@ -121,9 +120,9 @@ class FileTransfer:
 
     # Download -------------------------------------------------------------------------------
 
-    def download(self) -> None:
-        """Fetch the files named by records here whose bytes are not here yet."""
-        files = self.shelf.to_download()
+    def download(self, files: list[FileToMove]) -> None:
+        """Fetch ``files`` (``files_to_download``: those named by records here whose bytes
+        are not here yet)."""
         hub = self._hub(files)
         for n, found in enumerate(files):
             self.progress("download", n, len(files))

@@ -189,12 +189,12 @@ class SyncEngine:
         standing = self.store.standing()
         self._epoch = standing.epoch
         for _ in range(ROUNDS):
-            files.upload()
+            files.upload(standing.files_to_send)
             pulling = self._push(report, ahead, standing)
             pulled = self._pull(report, ahead, pulling or self._start_pull(ahead))
-            files.download()
             checked = pulled or self._summary()
             holdings = self.store.holdings(checked.kinds_held, checked.young_people)
+            files.download(holdings.files_to_fetch)
             if holdings.pending == 0:
                 break  # else merging pulled changes queued some (or they were made meanwhile)
             standing = self.store.standing()
