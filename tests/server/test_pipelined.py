@@ -38,14 +38,18 @@ def test_a_read_sees_the_queued_writes_before_it_and_answers_its_rows(org: Org, 
     assert names == ["East", "North", "South"]
 
 
+@pytest.mark.parametrize("read_after", [False, True], ids=["found-at-the-end", "found-by-a-read"])
 def test_a_queued_write_that_fails_fails_the_unit_and_nothing_of_it_is_kept(
-    org: Org, hub: Hub
+    org: Org, hub: Hub, read_after: bool
 ) -> None:
     def east_twice() -> None:
         with hub.unit(pipelined=True) as session:
             insert_rows(session, TEAMS, [{"name": "East", "created_at": hub.clock()}])
-            # The same name again: refused by the unique index, found as the unit ends.
+            # The same name again: refused by the unique index, found by the next read or
+            # as the unit ends.
             insert_rows(session, TEAMS, [{"name": "East", "created_at": hub.clock()}])
+            if read_after:
+                session.scalars(select(Team.name)).all()
 
     before = team_count(hub)
     with pytest.raises(DBAPIError):
