@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.exc import DBAPIError
 
 from hubdesk.server import sync
@@ -20,7 +20,10 @@ from hubdesk.server.db import COPY_FROM, insert_rows
 from hubdesk.server.hub import Hub
 from hubdesk.server.tables import ServerBase, Team
 from tests.server.conftest import Org, new_mutation, put
+from tests.server.test_pool_ping import admin, cut
 from tests.server.test_workers import CASE, enrolled
+
+__all__ = ["admin"]  # a fixture
 
 TEAMS = ServerBase.metadata.tables[Team.__tablename__]
 
@@ -55,6 +58,38 @@ def test_a_queued_write_that_fails_fails_the_unit_and_nothing_of_it_is_kept(
     with pytest.raises(DBAPIError):
         east_twice()
     assert team_count(hub) == before
+
+
+def test_an_orm_update_in_a_pipeline_is_answered_with_its_row_count(org: Org, hub: Hub) -> None:
+    """Only statements marked ``queued`` wait; an ORM flush checks each UPDATE's row count."""
+    with hub.unit(pipelined=True) as session:
+        team = session.scalars(select(Team).where(Team.name == "North")).one()
+        team.name = "North West"
+        session.flush()
+    assert "North West" in _team_names(hub)
+
+
+def _team_names(hub: Hub) -> list[str]:
+    with hub.db.unit() as session:
+        return list(session.scalars(select(Team.name)))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("read_after", [False, True], ids=["found-at-the-end", "found-by-a-read"])
+def test_a_connection_lost_in_a_pipelined_unit_fails_it_as_a_database_error(
+    org: Org, hub: Hub, admin: Connection, read_after: bool
+) -> None:
+    def cut_midway() -> None:
+        with hub.unit(pipelined=True) as session:
+            cut(admin, session.scalar(select(func.pg_backend_pid())))
+            insert_rows(session, TEAMS, [{"name": "East", "created_at": hub.clock()}])
+            if read_after:
+                session.scalars(select(Team.name)).all()
+
+    with pytest.raises(DBAPIError):
+        cut_midway()
+    assert team_count(hub) == 2  # the pool gives a new connection; nothing of the unit kept
 
 
 def test_rows_that_would_be_copied_are_inserted_in_a_pipeline(org: Org, hub: Hub) -> None:

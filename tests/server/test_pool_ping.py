@@ -106,3 +106,13 @@ def test_a_connection_lost_moments_after_use_fails_one_unit_and_the_next_goes_on
     with pytest.raises(OperationalError):
         backend(pg_hub)
     assert backend(pg_hub) != lost
+
+
+def test_the_connection_given_back_last_is_handed_out_first(pg_hub: Hub) -> None:
+    """A request's device check and then its work get the connection just given back, not
+    one idle longer (which would be tested first)."""
+    with pg_hub.db.unit() as first, pg_hub.db.unit() as second:
+        pids = [s.scalar(text("SELECT pg_backend_pid()")) for s in (first, second)]
+    # ``second`` went back first, then ``first``.
+    assert pids[0] != pids[1]
+    assert backend(pg_hub) == pids[0]

@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from hubdesk.server.db import insert_rows
+from hubdesk.server.db import insert_rows, queued
 from hubdesk.server.tables import AuditHead, HubAuditEvent, ServerBase
 
 GENESIS = "0" * 64
@@ -33,13 +33,13 @@ _HEAD = ServerBase.metadata.tables[AuditHead.__tablename__]
 #: The head, read and locked; moved on; made with the first event of all (built once: they
 #: are run by every audited request).
 _HEAD_LOCKED = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
-_HEAD_MOVED = (
+_HEAD_MOVED = queued(
     update(_HEAD)
     .where(_HEAD.c.id == 1)
     .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
 )
-_HEAD_MADE = insert(_HEAD).values(
-    id=1, last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash")
+_HEAD_MADE = queued(
+    insert(_HEAD).values(id=1, last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
 )
 #: Where a transaction's noted events wait (in ``Session.info``) until it appends them.
 NOTED = "hubdesk.audit.noted"

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -30,6 +30,7 @@ from sqlalchemy import (
     JSON,
     Column,
     Engine,
+    Executable,
     Insert,
     Table,
     TypeDecorator,
@@ -59,6 +60,8 @@ PING_AFTER_IDLE = 2.0
 _RETURNED_AT = "hubdesk_returned_at"
 #: Where a connection in a pipeline (``pipelined``) keeps psycopg's pipeline, in its info.
 _PIPELINE = "hubdesk_pipeline"
+#: The execution option that lets a statement wait in a pipeline (``queued``).
+_QUEUED = "hubdesk_queued"
 
 
 class DatabaseError(HubDeskError):
@@ -88,7 +91,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=10)
+    # Last in, first out: a request's device check and its work, one after the other, get
+    # the connection just given back (not the one idle longest, which _ping_if_idle tests).
+    engine = create_engine(url, pool_size=10, max_overflow=10, pool_use_lifo=True)
     event.listen(engine, "connect", _note_returned)  # new: it has just answered
     event.listen(engine, "checkin", _note_returned)
     event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
@@ -125,9 +130,9 @@ def _ping_if_idle(dialect: Dialect) -> Callable[[Any, Any, Any], None]:
 @contextmanager
 def pipelined(session: Session) -> Iterator[None]:
     """PostgreSQL: run this session's statements in psycopg's pipeline mode until the block
-    ends. A statement that writes and returns nothing (an INSERT, UPDATE or DELETE) is sent
-    and not waited for; it is answered with the next statement that reads, which is sent at
-    once and waited for (``_answer_reads_at_once``), or when the block ends. A sync's unit
+    ends. A statement marked ``queued`` (an INSERT, UPDATE or DELETE of which nothing is
+    read) is sent and not waited for; it is answered with the next statement, which is sent
+    and waited for (``_answer_reads_at_once``), or when the block ends. A sync's unit
     writes its records, their results, the change log and the audit rows in half a dozen
     statements: they then cost one round trip to the database, not one each. Statements
     still run one after another, in order, in the same transaction. An error in a queued
@@ -142,28 +147,44 @@ def pipelined(session: Session) -> Iterator[None]:
     assert driver is not None
     dialect = connection.dialect
     failure = dialect.loaded_dbapi.Error
+    # (Kept here: a connection the database dropped meanwhile no longer lends its info.)
+    info = connection.info
     try:
         with driver.pipeline() as pipeline:
-            connection.info[_PIPELINE] = pipeline
+            info[_PIPELINE] = pipeline
             try:
                 yield
             finally:
-                del connection.info[_PIPELINE]
+                info.pop(_PIPELINE, None)
     except failure as exc:  # a queued statement's, raised as the block ended
         raise DBAPIError.instance(None, None, exc, failure, dialect=dialect) from exc
+
+
+_Statement = TypeVar("_Statement", bound=Executable)
+
+
+def queued(statement: _Statement) -> _Statement:
+    """``statement`` (an INSERT, UPDATE or DELETE returning nothing, whose caller reads
+    neither rows nor a row count) marked to wait in a pipeline for the next read or the end
+    of the unit. Every other statement is answered at once: an ORM flush, for one, checks
+    how many rows each UPDATE matched, which a pipeline tells only when it is answered."""
+    return statement.execution_options(**{_QUEUED: True})
 
 
 def _answer_reads_at_once(
     conn: Any, _cursor: Any, _statement: Any, _parameters: Any, context: Any, _many: bool
 ) -> None:
-    """In a pipeline, wait for a statement that may return rows before SQLAlchemy reads its
-    result (it would otherwise find none)."""
+    """In a pipeline, wait for each statement not marked ``queued`` before SQLAlchemy reads
+    its result (it would otherwise find no rows and no row count)."""
     pipeline = conn.info.get(_PIPELINE)
     if pipeline is None:
         return
     compiled = context.compiled
-    writes = context.isinsert or context.isupdate or context.isdelete
-    if not writes or compiled is None or compiled.effective_returning:
+    if (
+        not context.execution_options.get(_QUEUED)
+        or compiled is None
+        or compiled.effective_returning
+    ):
         pipeline.sync()
 
 
@@ -295,8 +316,9 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
 
 @cache
 def _insert(table: Table) -> Insert:
-    """The INSERT of a table's rows (built once: a push and every audit event use one)."""
-    return insert(table)
+    """The INSERT of a table's rows (built once: a push and every audit event use one);
+    nothing is read of it, so in a pipeline it waits (``queued``)."""
+    return queued(insert(table))
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hubdesk.server import blobs
-from hubdesk.server.db import COPY_FROM, insert_rows
+from hubdesk.server.db import COPY_FROM, insert_rows, queued
 from hubdesk.server.hub import Changes, Hub, Principal, organisation_state
 from hubdesk.server.problems import Problem
 from hubdesk.server.tables import (
@@ -332,7 +332,7 @@ _APPLIED = ServerBase.metadata.tables[AppliedMutation.__tablename__]
 _CHANGING = ("seq", "content", "deleted", "updated_at", "sync_hash")
 #: A record changed by a push, by its primary key (kind, id). Every column is a named
 #: parameter, so a row given without its new hash is refused, never written with the old one.
-_UPDATE_RECORD = (
+_UPDATE_RECORD = queued(
     update(_RECORDS)
     .where(_RECORDS.c.kind == bindparam("key_kind"), _RECORDS.c.id == bindparam("key_id"))
     .values({column: bindparam(column) for column in _CHANGING})
