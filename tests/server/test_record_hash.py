@@ -69,6 +69,18 @@ def pushed_by_lead(hub: Hub, lead: Principal, context: str, plan: str) -> list[s
     return [r.status for r in made]
 
 
+def meeting_by_hand(case: str | None, seq: int) -> HubRecord:
+    """A meeting made through the ORM with its hash never given, as a repair by hand might."""
+    return HubRecord(
+        kind="meeting",
+        id=str(uuid.uuid4()),
+        young_person_id=case,
+        seq=seq,
+        content={},
+        updated_at=utcnow(),
+    )
+
+
 def pulled(hub: Hub, who: Principal) -> list[dict[str, Any]]:
     """Everything a pull from 0 serves ``who``, as the API would send it."""
     changes, cursor = [], 0
@@ -141,18 +153,8 @@ def test_every_way_the_hub_writes_a_record_leaves_it_the_hash_of_its_id_and_sequ
     assert hub.purge_tombstones(timedelta(days=30))[0] == 1
     # A record made and re-sequenced through the ORM, its hash never given (as a test or an
     # administrator's repair may do).
-    by_hand = str(uuid.uuid4())
     with hub.unit() as session:
-        session.add(
-            HubRecord(
-                kind="meeting",
-                id=by_hand,
-                young_person_id=case,
-                seq=last_seq(hub) + 1,
-                content={},
-                updated_at=utcnow(),
-            )
-        )
+        session.add(meeting_by_hand(case, last_seq(hub) + 1))
     with hub.unit() as session:
         row = session.get(HubRecord, ("meeting", meetings[4]))
         assert row is not None

@@ -50,7 +50,7 @@ from hubdesk.server.tables import (
 from hubdesk.sync import protocol as p
 from tests.server.conftest import PASSWORD, Org, new_mutation, put
 from tests.server.test_epoch_and_purge import record_then_delete
-from tests.server.test_record_hash import plan_for, pushed, pushed_by_lead
+from tests.server.test_record_hash import meeting_by_hand, plan_for, pushed, pushed_by_lead
 from tests.server.test_workers import enrolled
 
 #: Per kind: how many live records and the sum of their hashes.
@@ -228,18 +228,10 @@ def test_the_totals_are_the_scope_after_every_way_the_hub_writes_records(
 
     # Writes through the ORM: a record made, moved to another case and made a tombstone,
     # re-sequenced, given to a team, and removed.
-    by_hand = str(uuid.uuid4())
+    made = meeting_by_hand(case, 1_000_000)
+    by_hand = made.id
     with hub.unit() as session:
-        session.add(
-            HubRecord(
-                kind="meeting",
-                id=by_hand,
-                young_person_id=case,
-                seq=1_000_000,
-                content={},
-                updated_at=utcnow(),
-            )
-        )
+        session.add(made)
     assert_kept(hub, askers)
     for change in (
         {"young_person_id": south},
@@ -442,6 +434,8 @@ def _run(conn: Connection, statement: tuple[Any, ...]) -> None:
 # Two writers at once ------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite: one writer
 def test_a_writer_that_never_took_the_change_log_lock_still_writes_totals_one_at_a_time(
     org: Org, hub: Hub
 ) -> None:
@@ -450,8 +444,6 @@ def test_a_writer_that_never_took_the_change_log_lock_still_writes_totals_one_at
     it from its first record's write, so a push, even into another case (other totals),
     waits for it to commit: one transaction at a time holds totals' rows, and none waits on
     another's (no deadlock). (SQLite lets one transaction write at a time already.)"""
-    if hub.db.is_sqlite:
-        pytest.skip("SQLite lets one transaction write at a time")
     askers = everyone(hub)
     amy, ben = askers[:2]
     theirs, _ = case_of(hub, ben)
@@ -460,16 +452,7 @@ def test_a_writer_that_never_took_the_change_log_lock_still_writes_totals_one_at
 
     def unlocked_write() -> None:
         with hub.db.unit() as session:  # not Hub.unit: nothing takes the lock first
-            session.add(
-                HubRecord(
-                    kind="meeting",
-                    id=str(uuid.uuid4()),
-                    young_person_id=theirs,
-                    seq=999_999,
-                    content={},
-                    updated_at=utcnow(),
-                )
-            )
+            session.add(meeting_by_hand(theirs, 999_999))
             session.flush()
             written.set()
             assert finish.wait(timeout=30)

@@ -131,7 +131,7 @@ class Standing:
     restored: bool
     pending: int
     young_people: list[str]
-    files_to_send: list[FileToMove] = field(default_factory=list)
+    files_to_send: list[FileToMove]
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class Holdings:
     pending: int
     kinds: dict[str, p.KindSummary]
     moved: dict[str, int]
-    files_to_fetch: list[FileToMove] = field(default_factory=list)
+    files_to_fetch: list[FileToMove]
 
 
 class SyncService(ServiceBase):
