@@ -3,6 +3,7 @@ test KDF (the real one is exercised by the CLI tests and bench/store.py)."""
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,16 @@ def hubdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     config.init(home)
     yield home
     config.init(None)
+
+
+@pytest.fixture(autouse=True)
+def collector_left_as_it_was() -> Iterator[None]:
+    """A test that runs ``hubdesk sync`` or the hub's ``serve`` tunes the collector of the
+    test process (``collector.collect_less``); it is put back for the tests after it."""
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
 
 
 @pytest.fixture

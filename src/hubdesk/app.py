@@ -16,10 +16,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from hubdesk import logs
+from hubdesk.collector import collect_less
 from hubdesk.errors import HubDeskError
 from hubdesk.settings import Settings
 from hubdesk.store.secrets_util import wipe
-from hubdesk.views.qt import QApplication, QByteArray, QMessageBox, QWidget
+from hubdesk.views.qt import QApplication, QByteArray, QMessageBox, QTimer, QWidget
 from hubdesk.views.unlock import UnlockScreen
 
 if TYPE_CHECKING:
@@ -65,7 +66,11 @@ class Desktop:
         settings: Settings,
         *,
         observe_only: bool = False,
+        settle: Callable[[], None] | None = None,
     ) -> None:
+        """``settle`` runs once, after the first main window has shown: what is loaded then
+        (the services, the views, the vault's models) lives as long as the app
+        (``collector.collect_less``, which ``run`` passes)."""
         from hubdesk.views.idle import IdleWatcher
         from hubdesk.views.tasks import Tasks
 
@@ -74,6 +79,7 @@ class Desktop:
         self.settings = settings
         #: True for gui-smoke: rendering screens writes neither the settings file nor the vault.
         self.observe_only = observe_only
+        self.settle = settle
         self.vault: Vault | None = None
         self.window: MainWindow | None = None
         self.saved_view: ViewState | None = None
@@ -176,6 +182,9 @@ class Desktop:
             window.restore_view_state(self.saved_view)
             self.saved_view = None
         self.idle.start()
+        if self.settle is not None:
+            QTimer.singleShot(0, self.settle)  # back in the event loop, not inside the unlock
+            self.settle = None
         if not self.observe_only:
             # The vault keeps every tool version it has seen, so its screenings outlive
             # HubDesk updates that stop shipping a version.
@@ -339,7 +348,7 @@ def _run_desktop(vault_dir: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     settings, warning = load_settings()
-    desktop = Desktop(app, vault_dir, settings)
+    desktop = Desktop(app, vault_dir, settings, settle=collect_less)
     if warning:
         desktop.unlock.message.setText(warning)
     desktop.start()

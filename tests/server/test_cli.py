@@ -13,7 +13,6 @@ ends, when it fails, and on Ctrl+C."""
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
 import json
 import os
@@ -670,7 +669,7 @@ def test_serve_starts_on_loopback_or_behind_a_proxy(
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
     tuned: list[int] = []  # (the collector is left as it is in this test process)
-    monkeypatch.setattr(cli, "_collect_less", lambda: tuned.append(len(calls)))
+    monkeypatch.setattr(cli, "collect_less", lambda: tuned.append(len(calls)))
     assert command("serve").status == 0
     assert command("serve --host 10.0.0.5 --insecure-behind-proxy").status == 0
     assert [(c["host"], c["port"], c["ssl_certfile"], c["proxy_headers"]) for c in calls] == [
@@ -678,17 +677,6 @@ def test_serve_starts_on_loopback_or_behind_a_proxy(
         ("10.0.0.5", 8765, None, True),
     ]
     assert tuned == [0, 1]  # before each server started
-
-
-def test_a_serving_hub_freezes_what_it_made_at_start_and_collects_young_objects_less() -> None:
-    before = gc.get_threshold()
-    try:
-        cli._collect_less()
-        assert gc.get_freeze_count() > 0
-        assert gc.get_threshold() == (cli.GC_YOUNGEST, *before[1:])
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*before)
 
 
 # scripts/run-with-hub.sh (what `make run` calls) -------------------------------------------

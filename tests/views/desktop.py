@@ -3,7 +3,7 @@ and go to one section of a young person's case."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -42,11 +42,17 @@ def open_tab(desktop: Desktop, young_person_id: str, tab_type: type[T]) -> T:
 
 
 @contextmanager
-def running(qtbot: QtBot, vault_dir: Path, settings: Settings | None = None) -> Iterator[Desktop]:
-    """A started Desktop on the vault, its vault closed and idle watcher removed afterwards."""
+def running(
+    qtbot: QtBot,
+    vault_dir: Path,
+    settings: Settings | None = None,
+    settle: Callable[[], None] | None = None,
+) -> Iterator[Desktop]:
+    """A started Desktop on the vault, its vault closed and idle watcher removed afterwards.
+    (Without ``settle`` the collector of the test process is left as it is.)"""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    desktop = Desktop(app, vault_dir, settings or Settings())
+    desktop = Desktop(app, vault_dir, settings or Settings(), settle=settle)
     qtbot.addWidget(desktop.unlock)
     desktop.start()
     try:

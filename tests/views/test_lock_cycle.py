@@ -39,6 +39,25 @@ def test_ctrl_l_locks_and_the_passphrase_brings_the_caseload_back(
         assert desktop.window.caseload.model.rowCount() == 1
 
 
+def test_the_collector_is_settled_once_after_the_first_unlock(
+    qtbot: QtBot, vault: Vault, vault_dir: Path
+) -> None:
+    """What the first main window loaded is kept for the app's life (``run`` passes
+    ``collector.collect_less``); a later unlock does not walk the heap again."""
+    vault.close()
+    settled: list[bool] = []
+    with running(
+        qtbot, vault_dir, settle=lambda: settled.append(desktop.window is not None)
+    ) as desktop:
+        assert settled == []
+        unlock(qtbot, desktop)
+        qtbot.waitUntil(lambda: settled == [True], timeout=3000)
+        desktop.lock()
+        unlock(qtbot, desktop)
+        qtbot.wait(50)
+        assert settled == [True]
+
+
 def test_idle_locks_by_itself(qtbot: QtBot, vault: Vault, vault_dir: Path) -> None:
     vault.close()
     with running(qtbot, vault_dir) as desktop:

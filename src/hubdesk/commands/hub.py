@@ -47,6 +47,7 @@ REVOKED_WORDS = (
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from hubdesk import collector
     from hubdesk.store.wipe import wipe_vault
     from hubdesk.sync.client import MassDeletion, Progress, SyncEngine
     from hubdesk.sync.transport import HubClient, RevokedByHub, check_hub_url
@@ -68,6 +69,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 engine = SyncEngine(
                     s.sync, hub, progress=shown, allow_mass_delete=args.allow_mass_removal
                 )
+                collector.collect_less()  # as the desktop does once its vault is open
                 try:
                     report = engine.run()
                 except MassDeletion as stop:

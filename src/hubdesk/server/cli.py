@@ -22,7 +22,6 @@ user data folder). Passwords come from a prompt, or from ``HUBDESK_ADMIN_PASSWOR
 from __future__ import annotations
 
 import argparse
-import gc
 import getpass
 import json
 import logging
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from hubdesk import __version__, config
+from hubdesk.collector import collect_less
 from hubdesk.errors import HubDeskError
 from hubdesk.server.tables import Role
 
@@ -150,7 +150,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     hub.ca()  # a missing or unreadable CA is said now, not at the first enrolment
     _log_as_json()
     app = create_app(hub)
-    _collect_less()
+    collect_less()  # what is loaded now lives as long as the server
     checkpoints = Checkpointer(hub.db).start() if hub.db.is_sqlite else None
     try:
         uvicorn.run(
@@ -168,22 +168,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if checkpoints is not None:
             checkpoints.stop()
     return 0
-
-
-#: Allocations between two collections of the youngest objects (Python's default is 700).
-GC_YOUNGEST = 10_000
-
-
-def _collect_less() -> None:
-    """Tune the garbage collector for serving: a pull page, a push or a summary makes tens
-    of thousands of short-lived objects, and with Python's defaults the collections they
-    set off, each walking everything the process loaded at start (modules, the app, its
-    models), took a large share of the hub's time. What exists now lives as long as the
-    process, so it is frozen (never walked again), and young objects are collected less
-    often. Memory is still reclaimed: most objects go when their last reference does."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNGEST, *gc.get_threshold()[1:])
 
 
 def _log_as_json() -> None:
