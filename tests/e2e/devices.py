@@ -106,6 +106,26 @@ def with_places(device: Device, count: int) -> tuple[str, list[str], list[str]]:
     return person, places, links
 
 
+def change_on_hub(device: Device, kind: str, record_id: str, content: dict[str, Any]) -> None:
+    """A change sent straight to the hub by another laptop (as a newer HubDesk might send
+    it), based on the hub sequence ``device`` holds for the record."""
+    link = device.s.hub.link()
+    assert link is not None
+    with device.vault.read() as session:
+        seq = session.get(RECORD_KINDS[kind], record_id).server_seq  # type: ignore[union-attr]
+    mutation = p.Mutation(
+        mutation_id=uuid.uuid4(),
+        kind=kind,
+        record_id=record_id,
+        op="update",
+        base_seq=seq,
+        young_person_id=record_id if kind == "young_person" else content.get("young_person_id"),
+        content=content,
+    )
+    with HubClient(link.url, link.token) as client:
+        assert [r.status for r in client.push([mutation]).results] == ["applied"]
+
+
 def remove_on_hub(device: Device, kind: str, ids: list[str], young_person: str | None) -> None:
     """Removals sent straight to the hub by another of the team's laptops."""
     link = device.s.hub.link()

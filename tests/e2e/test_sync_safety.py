@@ -20,8 +20,9 @@ from hubdesk.models import SyncBase, YoungPerson
 from hubdesk.server.hub import Hub
 from hubdesk.server.tables import AppliedMutation, HubRecord
 from hubdesk.sync.client import MassDeletion
+from hubdesk.sync.transport import HubClient
 from tests.conftest import PASSPHRASE
-from tests.e2e.devices import Device, new_device, remove_on_hub, with_places
+from tests.e2e.devices import Device, change_on_hub, new_device, remove_on_hub, with_places
 from tests.server.conftest import Org, Served
 
 
@@ -178,6 +179,41 @@ def test_a_revoked_laptop_is_told_and_its_vault_is_wiped(
     assert "access was withdrawn" in err
     assert "has been wiped" in err
     assert not folder.exists()
+
+
+def test_a_record_this_version_cannot_read_stops_the_pull_in_words_and_the_push_still_goes(
+    laptops: dict[str, Device], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A newer HubDesk (here, a mutation sent around HubDesk) gave a case a level this
+    version does not know: the laptop's own changes still reach the hub, nothing of the page
+    is taken, and the person reads what happened and what to do."""
+    amy, lead = laptops["north-amy"], laptops["north-lead"]
+    person = amy.s.cases.add(given_name="Nia", family_name="Hughes")
+    amy.sync()
+    lead.sync()
+    change_on_hub(
+        lead, "young_person", person, {**lead.records("young_person")[person], "level": "extreme"}
+    )
+    mine = amy.s.cases.add(given_name="Rhys", family_name="Evans")
+    before = amy.records("young_person")
+    folder = amy.folder
+    amy.close()
+    monkeypatch.setenv("HUBDESK_PASSPHRASE", PASSPHRASE)
+
+    assert cli.main(["sync", "--vault", str(folder)]) == 1
+
+    err = capsys.readouterr().err
+    assert f"The hub sent a young person's record (id {person}) whose level this" in err
+    assert "Update HubDesk on this laptop" in err
+    assert "Traceback" not in err
+    amy.reopen()
+    assert amy.records("young_person") == before  # the level here is as it was
+    link_amy = amy.s.hub.link()
+    assert link_amy is not None
+    with HubClient(link_amy.url, link_amy.token) as client:
+        page = client.pull(0, 500)
+    assert mine in {c.record_id for c in page.changes}
+    assert amy.s.sync.pending_count() == 0
 
 
 def test_hubdesk_sync_prints_what_moved(

@@ -31,9 +31,11 @@ from hubdesk.models.enums import Level
 from hubdesk.services import Services
 from hubdesk.services.notes import note_doc
 from hubdesk.services.plans import ActionInput
+from hubdesk.services.sync import UnreadableFromHub
 from hubdesk.services.sync_check import _sums_sql
 from hubdesk.store import search
 from hubdesk.store.keywrap import TEST_KDF
+from hubdesk.store.outbox import unreadable_field
 from hubdesk.store.vault import Vault
 from hubdesk.sync import protocol as p
 from tests.conftest import passphrase
@@ -295,6 +297,72 @@ def test_content_from_another_version_of_hubdesk_is_written_as_one_by_one(
         expected.body,
     )
     assert [h.record_id for h in lead.search.search("lighthouse")] == [note.record_id]
+
+
+def person_change(seq: int, record_id: str, content: dict[str, Any]) -> p.Change:
+    """The hub's copy of a young person's record, as a page serves it."""
+    return p.Change(
+        seq=seq,
+        kind="young_person",
+        record_id=record_id,
+        young_person_id=record_id,
+        deleted=False,
+        content=content,
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("level", "extreme", "level"),  # a choice a newer HubDesk knows
+        ("date_of_birth", "14th May", "date of birth"),
+        ("referral_date", 20261127, "referral date"),
+        ("flag_missing", "yes", "flag missing"),
+    ],
+)
+def test_a_page_this_version_cannot_write_is_refused_in_words_and_nothing_is_taken(
+    fixed: Services, field: str, value: Any, words: str
+) -> None:
+    """Nothing of the page is written (the readable record before it neither), the cursor
+    stays, and the person is told which record and what to do, never the value itself."""
+    hub = PaperHub()
+    made = fixed.cases.add(given_name="Nia", family_name="Hughes")
+    hub.push_all(fixed)
+    cursor = fixed.sync.cursor()
+    readable = person_change(
+        hub.seq + 1,
+        str(uuid.uuid4()),
+        {"given_name": "Rhys", "family_name": "Evans", "level": "significant"},
+    )
+    unreadable = person_change(
+        hub.seq + 2,
+        made,
+        {"given_name": "Nia", "family_name": "Hughes", "level": "moderate", field: value},
+    )
+    before = rows(fixed, "young_person")
+
+    with pytest.raises(UnreadableFromHub) as refused:
+        fixed.sync.apply_page(hub.page([readable, unreadable]))
+
+    assert refused.value.message == (
+        f"The hub sent a young person's record (id {made}) whose {words} this version of "
+        "HubDesk cannot read, so nothing more was taken from the hub. Changes made on this "
+        "laptop are kept here and sent at each sync. Update HubDesk on this laptop; if it is "
+        "up to date, tell the hub's IT team."
+    )
+    assert str(value) not in refused.value.message
+    assert rows(fixed, "young_person") == before
+    assert fixed.sync.cursor() == cursor
+
+
+def test_every_kind_takes_back_what_it_sends(fixed: Services) -> None:
+    """The check refuses nothing HubDesk itself writes: every record of a caseload, as sent."""
+    caseload(fixed)
+    hub = PaperHub()
+    hub.push_all(fixed)
+    assert {c.kind for c in hub.changes()} >= {"young_person", "contact_note", "plan_version"}
+    for change in hub.changes():
+        assert unreadable_field(RECORD_KINDS[change.kind].__table__, change.content) is None
 
 
 def test_a_page_applies_changes_to_records_here_and_leaves_its_own_alone(

@@ -7,14 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
+from hubdesk.models import OutboxEntry
 from hubdesk.server.hub import Hub
 from hubdesk.views.main_window import MainWindow
 from hubdesk.views.notes_tab import NotesTab
 from hubdesk.views.plan_tab import PlanTab
 from hubdesk.views.qt import QApplication, Qt
 from hubdesk.views.sync_dialogs import RefusedDialog
-from hubdesk.views.sync_worker import Phase
+from hubdesk.views.sync_worker import Phase, SyncWorker
+from tests.e2e.devices import change_on_hub
 from tests.views.a11y import mnemonic_clashes, unnamed_controls
 from tests.views.conftest_sync import NOWHERE, Device, Gate, point_at
 
@@ -121,20 +124,47 @@ def test_a_reachability_signal_syncs_at_once_when_offline(
         assert worker.running
 
 
+def sync_until(qtbot: QtBot, worker: SyncWorker, phase: Phase) -> None:
+    """Sync now, and wait for the worker to reach ``phase``."""
+    with qtbot.waitSignal(
+        worker.state_changed, check_params_cb=lambda s: s.phase is phase, timeout=3000
+    ):
+        worker.sync_now()
+
+
 def test_a_sign_in_the_hub_no_longer_takes_is_said(
     qtbot: QtBot, amy: Device, window_on: OpenWindow
 ) -> None:
     point_at(amy, "token", "not-a-token")
     window = window_on(amy)
     worker = window.sync.worker
-    with qtbot.waitSignal(
-        worker.state_changed,
-        check_params_cb=lambda s: s.phase is Phase.SIGN_IN_NEEDED,
-        timeout=3000,
-    ):
-        worker.sync_now()
+    sync_until(qtbot, worker, Phase.SIGN_IN_NEEDED)
     assert window.hub.label.text() == "Sign-in needed: ask your hub's IT team"
     assert window.hub.label.toolTip().startswith("The hub did not accept this laptop's sign-in:")
+
+
+def test_a_record_this_version_cannot_read_asks_for_an_update_and_changes_still_go(
+    qtbot: QtBot, amy: Device, window_on: OpenWindow
+) -> None:
+    person = amy.s.cases.add(given_name="Jamie", family_name="Cole")
+    other = amy.s.cases.add(given_name="Rhys", family_name="Evans")
+    amy.sync()
+    change_on_hub(
+        amy, "young_person", person, {**amy.records("young_person")[person], "level": "extreme"}
+    )
+    amy.s.cases.update(person, preferred_name="Jay")  # in conflict with the hub's: kept here
+    amy.s.cases.update(other, preferred_name="Rhi")  # sent and settled
+    window = window_on(amy)
+    worker = window.sync.worker
+    sync_until(qtbot, worker, Phase.UPDATE_NEEDED)
+    assert window.hub.label.text() == "Update HubDesk to receive the hub's changes"
+    assert window.hub.label.toolTip().startswith(
+        f"The hub sent a young person's record (id {person}) whose level this version"
+    )
+    assert amy.records("young_person")[person]["preferred_name"] == "Jay"
+    with amy.vault.read() as session:  # only the change in conflict waits
+        waiting = session.execute(select(OutboxEntry.kind, OutboxEntry.record_id)).all()
+    assert [tuple(row) for row in waiting] == [("young_person", person)]
 
 
 def test_changes_the_hub_refused_are_counted_and_listed_with_its_reasons(

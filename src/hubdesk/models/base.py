@@ -61,6 +61,11 @@ class EnumText(TypeDecorator[Any]):
         super().__init__()
         self.enum_cls = enum_cls
 
+    @property
+    def choices(self) -> frozenset[str]:
+        """The values this version knows."""
+        return frozenset(member.value for member in self.enum_cls)
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None

@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from hubdesk.errors import HubDeskError
 from hubdesk.forms.loader import parse_definition
 from hubdesk.models import (
     RECORD_KINDS,
@@ -73,7 +74,14 @@ from hubdesk.services.sync_check import (
 )
 from hubdesk.services.sync_index import indexed_words, reindex, reindex_written
 from hubdesk.store.driver import driver_many
-from hubdesk.store.outbox import column_values, content_of, context_of, queue, write_content
+from hubdesk.store.outbox import (
+    column_values,
+    content_of,
+    context_of,
+    queue,
+    unreadable_field,
+    write_content,
+)
 from hubdesk.sync import protocol as p
 from hubdesk.sync.merge import three_way
 
@@ -306,7 +314,11 @@ class SyncService(ServiceBase):
         return len(mended), len(refused)
 
     def record_results(self, results: list[p.MutationResult]) -> PushTally:
+        """Settle the hub's answers. A conflict whose hub copy this version cannot write is
+        left as sent (asked again at the next sync, answered the same) and, once the rest is
+        settled, raised as ``UnreadableFromHub``."""
         tally = PushTally()
+        unreadable: UnreadableFromHub | None = None
         with self._as_hub() as session:
             sent = _sent(session.connection(), [str(r.mutation_id) for r in results])
             acknowledged: list[tuple[Row[*tuple[Any, ...]], int]] = []
@@ -321,6 +333,11 @@ class SyncService(ServiceBase):
                     tally.applied += result.status == "applied"
                     tally.duplicates += result.status == "duplicate"
                 elif result.status == "conflict":
+                    copy = (result.server_copy or {}).get("content") or {}
+                    found = _unreadable(row.kind, row.record_id, copy)
+                    if found is not None:
+                        unreadable = unreadable or found
+                        continue
                     self._conflicted(session, row, result)
                     tally.conflicts += 1
                 else:
@@ -335,6 +352,8 @@ class SyncService(ServiceBase):
                     rejected,
                 )
             self._acknowledged(session, acknowledged)
+        if unreadable is not None:
+            raise unreadable
         return tally
 
     @staticmethod
@@ -389,6 +408,7 @@ class SyncService(ServiceBase):
     def apply_page(self, page: p.ChangePage, *, keep_cursor: bool = False) -> PullTally:
         """Write a page of the hub's changes and, in the same transaction, the cursor after it
         (unless ``keep_cursor``: a targeted resync reads from the start of one kind)."""
+        _refuse_unreadable(page.changes)
         tally = PullTally(received=len(page.changes))
         if not page.changes and (keep_cursor or self.cursor() == page.next_cursor):
             return tally  # nothing new: no write transaction
@@ -870,6 +890,40 @@ def _problem(wire: dict[str, Any]) -> str | None:
             "Edit the record and save it again."
         )
     return None
+
+
+class UnreadableFromHub(HubDeskError):
+    """The hub sent a change this version of HubDesk cannot write (``_refuse_unreadable``):
+    which record (its label and id; never the value), and which of its fields."""
+
+    def __init__(self, label: str, record_id: str, field: str) -> None:
+        super().__init__(
+            f"The hub sent a {label} (id {record_id}) whose {field.replace('_', ' ')} this "
+            "version of HubDesk cannot read, so nothing more was taken from the hub. Changes "
+            "made on this laptop are kept here and sent at each sync. Update HubDesk on this "
+            "laptop; if it is up to date, tell the hub's IT team."
+        )
+
+
+def _refuse_unreadable(changes: Iterable[p.Change]) -> None:
+    """Raise ``UnreadableFromHub`` before anything of a page is written if one of its
+    records holds a value this version cannot write (a newer HubDesk's choice, a date that
+    is not one): the page, and those after it, wait; the cursor stays; what this laptop
+    queued is still sent, as every sync pushes before it pulls. Otherwise the write itself
+    failed, as a database error with no words for the person."""
+    for change in changes:
+        if not change.deleted:
+            found = _unreadable(change.kind, change.record_id, change.content)
+            if found is not None:
+                raise found
+
+
+def _unreadable(kind: str, record_id: str, content: dict[str, Any]) -> UnreadableFromHub | None:
+    """The refusal of the hub's copy of a record that this version cannot write; None when
+    it can (or when the kind is not a record kept here)."""
+    model = RECORD_KINDS.get(kind)
+    key = None if model is None else unreadable_field(model.__table__, content)
+    return None if model is None or key is None else UnreadableFromHub(model.label, record_id, key)
 
 
 def _set_base(

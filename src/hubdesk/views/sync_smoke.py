@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from hubdesk.services.cases import CaseFile
 from hubdesk.services.conflicts import ConflictView, FieldSides
+from hubdesk.services.sync import UnreadableFromHub
 from hubdesk.sync.client import Progress
 from hubdesk.timeutil import utcnow
 from hubdesk.views.conflict_screen import ConflictScreen
@@ -53,6 +54,17 @@ def states() -> list[tuple[str, SyncState]]:
             SyncState(Phase.UP_TO_DATE, synced_at=synced, conflicts=2, refused=1, hub_url=HUB),
         ),
         ("Sign-in needed", SyncState(Phase.SIGN_IN_NEEDED, hub_url=HUB)),
+        (
+            "Update needed",
+            SyncState(
+                Phase.UPDATE_NEEDED,
+                synced_at=synced,
+                detail=UnreadableFromHub(
+                    "young person's record", "5d50e74a-eb5c-49c7-a655-b3004853fc0f", "level"
+                ).message,
+                hub_url=HUB,
+            ),
+        ),
     ]
 
 

@@ -88,6 +88,8 @@ def state_words(state: SyncState) -> tuple[str, str]:
             "A sync would have removed most of the records on this laptop, so it stopped and "
             "HubDesk stopped syncing on its own. Choose Sync now to be asked again."
         )
+    if phase is Phase.UPDATE_NEEDED:
+        return "Update HubDesk to receive the hub's changes", state.detail
     return "Sync did not finish", (
         f"{state.detail} Everything stays on this laptop; HubDesk will try again."
     )

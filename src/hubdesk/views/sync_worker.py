@@ -22,6 +22,7 @@ from datetime import datetime
 
 from hubdesk.errors import HubDeskError
 from hubdesk.services import Services
+from hubdesk.services.sync import UnreadableFromHub
 from hubdesk.sync.client import MassDeletion, Progress, SyncReport
 from hubdesk.sync.transport import HubUnreachable, RevokedByHub, SignInNeeded
 from hubdesk.timeutil import utcnow
@@ -49,6 +50,7 @@ class Phase(enum.Enum):
     SIGN_IN_NEEDED = "sign-in needed"
     ASKING = "asking"  # stopped before removing most records: waiting for the person's answer
     HELD = "held"  # the person said Stop: no sync on its own until they choose Sync now
+    UPDATE_NEEDED = "update needed"  # the hub sent what this version cannot read
     PROBLEM = "problem"
 
 
@@ -234,6 +236,8 @@ class SyncWorker(QObject):
             self._retry.start()
         elif isinstance(exc, SignInNeeded):
             self._set(replace(self.state, phase=Phase.SIGN_IN_NEEDED, detail=exc.message))
+        elif isinstance(exc, UnreadableFromHub):
+            self._set(replace(self.state, phase=Phase.UPDATE_NEEDED, detail=exc.message))
         elif isinstance(exc, HubDeskError):
             self._set(replace(self.state, phase=Phase.PROBLEM, detail=exc.message))
         else:
