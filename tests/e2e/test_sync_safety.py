@@ -22,7 +22,14 @@ from hubdesk.server.tables import AppliedMutation, HubRecord
 from hubdesk.sync.client import MassDeletion
 from hubdesk.sync.transport import HubClient
 from tests.conftest import PASSPHRASE
-from tests.e2e.devices import Device, change_on_hub, new_device, remove_on_hub, with_places
+from tests.e2e.devices import (
+    Device,
+    change_on_hub,
+    new_device,
+    newer_hub,
+    remove_on_hub,
+    with_places,
+)
 from tests.server.conftest import Org, Served
 
 
@@ -184,13 +191,14 @@ def test_a_revoked_laptop_is_told_and_its_vault_is_wiped(
 def test_a_record_this_version_cannot_read_stops_the_pull_in_words_and_the_push_still_goes(
     laptops: dict[str, Device], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A newer HubDesk (here, a mutation sent around HubDesk) gave a case a level this
-    version does not know: the laptop's own changes still reach the hub, nothing of the page
+    """A newer hub, and a newer HubDesk's laptop, gave a case a level this version does not
+    know: the laptop's own changes still reach the hub, nothing of the page
     is taken, and the person reads what happened and what to do."""
     amy, lead = laptops["north-amy"], laptops["north-lead"]
     person = amy.s.cases.add(given_name="Nia", family_name="Hughes")
     amy.sync()
     lead.sync()
+    newer_hub(monkeypatch)
     change_on_hub(
         lead, "young_person", person, {**lead.records("young_person")[person], "level": "extreme"}
     )

@@ -169,6 +169,41 @@ def test_writes_outside_the_devices_scope_are_rejected_with_a_reason(
     assert [c for c in pull_all(served, cai) if c["kind"] != "screening_definition"] == []
 
 
+def test_a_value_no_hubdesk_could_write_back_is_refused_and_nothing_else(
+    served: Served, org: Org
+) -> None:
+    """A device writing around HubDesk (or newer than the hub) cannot hand the others a
+    record they could not write: the change is refused with the field named; the rest of
+    the push applies."""
+    _, amy = served.enrol("north-amy")
+    person, seq = new_case(served, amy)
+    results = push(
+        served,
+        amy,
+        mutation("young_person", person, "update", {"name": "A", "level": "extreme"}, seq),
+        mutation(
+            "contact_note", str(uuid.uuid4()), "append", {"occurred_at": "soon"}, None, person
+        ),
+        mutation("young_person", str(uuid.uuid4()), "create", {"level": "significant"}),
+        mutation("young_person", person, "delete", None, seq),  # a removal holds no values
+    )
+    assert [(r["status"], r["reason"]) for r in results] == [
+        (
+            "rejected",
+            "The hub cannot take this record's level: it holds a value the hub does not know. "
+            "Ask the hub's IT team whether the hub needs updating.",
+        ),
+        (
+            "rejected",
+            "The hub cannot take this record's occurred at: it holds a value the hub does not "
+            "know. Ask the hub's IT team whether the hub needs updating.",
+        ),
+        ("applied", None),
+        ("applied", None),
+    ]
+    assert not [c for c in pull_all(served, amy) if c["kind"] == "contact_note"]
+
+
 def test_a_pull_serves_the_scope_in_order_page_by_page(served: Served, org: Org, hub: Hub) -> None:
     _, amy = served.enrol("north-amy")
     _, ben = served.enrol("north-ben")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -17,7 +18,7 @@ from hubdesk.views.plan_tab import PlanTab
 from hubdesk.views.qt import QApplication, Qt
 from hubdesk.views.sync_dialogs import RefusedDialog
 from hubdesk.views.sync_worker import Phase, SyncWorker
-from tests.e2e.devices import change_on_hub
+from tests.e2e.devices import change_on_hub, newer_hub
 from tests.views.a11y import mnemonic_clashes, unnamed_controls
 from tests.views.conftest_sync import NOWHERE, Device, Gate, point_at
 
@@ -144,11 +145,12 @@ def test_a_sign_in_the_hub_no_longer_takes_is_said(
 
 
 def test_a_record_this_version_cannot_read_asks_for_an_update_and_changes_still_go(
-    qtbot: QtBot, amy: Device, window_on: OpenWindow
+    qtbot: QtBot, amy: Device, window_on: OpenWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     person = amy.s.cases.add(given_name="Jamie", family_name="Cole")
     other = amy.s.cases.add(given_name="Rhys", family_name="Evans")
     amy.sync()
+    newer_hub(monkeypatch)
     change_on_hub(
         amy, "young_person", person, {**amy.records("young_person")[person], "level": "extreme"}
     )

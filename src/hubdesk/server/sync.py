@@ -76,6 +76,7 @@ from hubdesk.server.tables import (
     ServerBase,
 )
 from hubdesk.sync import protocol as p
+from hubdesk.sync.fields import unfit_field
 
 #: Said for a record that exists outside the asker's scope: the same words whatever it is,
 #: so a refusal never tells which team or case holds an id.
@@ -377,6 +378,11 @@ def _apply(
         batch.write(session)  # the check reads the records: this push's so far included
         held = session.get(HubRecord, (m.kind, m.record_id)) if row is not None else None
         refusal = blobs.attachment_refusal(session, who, m, held)
+    if not refusal and m.op != "delete" and (unfit := unfit_field(m.kind, m.content)):
+        refusal = (
+            f"The hub cannot take this record's {unfit.replace('_', ' ')}: it holds a value "
+            "the hub does not know. Ask the hub's IT team whether the hub needs updating."
+        )
     if refusal:
         return rejected(refusal)
 

@@ -79,10 +79,10 @@ from hubdesk.store.outbox import (
     content_of,
     context_of,
     queue,
-    unreadable_field,
     write_content,
 )
 from hubdesk.sync import protocol as p
+from hubdesk.sync.fields import unfit_field
 from hubdesk.sync.merge import three_way
 
 #: ``session.info`` keys of a write that applies the hub's word (``SyncService._as_hub``).
@@ -922,7 +922,7 @@ def _unreadable(kind: str, record_id: str, content: dict[str, Any]) -> Unreadabl
     """The refusal of the hub's copy of a record that this version cannot write; None when
     it can (or when the kind is not a record kept here)."""
     model = RECORD_KINDS.get(kind)
-    key = None if model is None else unreadable_field(model.__table__, content)
+    key = None if model is None else unfit_field(kind, content)
     return None if model is None or key is None else UnreadableFromHub(model.label, record_id, key)
 
 

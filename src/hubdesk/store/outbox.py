@@ -19,16 +19,16 @@ import enum
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, delete, event, insert, inspect, select, update
+from sqlalchemy import Date, DateTime, delete, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause
 
 from hubdesk.models import RECORD_KINDS, OutboxEntry, OutboxSent, Record, YoungPerson
-from hubdesk.models.base import FROM_HUB, EnumText, UTCDateTime
+from hubdesk.models.base import FROM_HUB, UTCDateTime
 from hubdesk.models.missing import MissingEpisode, ReturnInterview
 from hubdesk.models.notes import Addendum, ContactNote, NoteStatus
 from hubdesk.models.plans import PlanAction, PlanVersion, SafetyPlan
@@ -74,56 +74,6 @@ def column_values(table: FromClause, content: dict[str, Any]) -> dict[str, Any]:
         parse = parsers[key]
         values[key] = parse(value) if parse is not None and isinstance(value, str) else value
     return values
-
-
-def unreadable_field(table: FromClause, content: dict[str, Any]) -> str | None:
-    """The first content key whose value this version of HubDesk could not write into
-    ``table``: a choice it does not know, a date or time that is not one, a flag that is not
-    true or false. A newer HubDesk may send such a value, or a device writing around
-    HubDesk. None when every value can be written. Keys that are not columns are left
-    alone, as ``write_content`` leaves them."""
-    for key, fits in _checks(table):
-        value = content.get(key)
-        if value is not None and not fits(value):
-            return key
-    return None
-
-
-@cache
-def _checks(table: FromClause) -> tuple[tuple[str, Callable[[Any], bool]], ...]:
-    """The content keys whose values would make the write fail unless checked, each with
-    its check. (Texts and numbers are not among them: SQLite stores any value there.)"""
-    found: list[tuple[str, Callable[[Any], bool]]] = []
-    for column in table.columns:
-        if column.key in NOT_CONTENT or column.key == "id":
-            continue
-        if isinstance(column.type, EnumText):
-            found.append((column.key, partial(_is_one_of, column.type.choices)))
-        elif isinstance(column.type, UTCDateTime | DateTime):
-            found.append((column.key, partial(_parses, datetime.fromisoformat)))
-        elif isinstance(column.type, Date):
-            found.append((column.key, partial(_parses, date.fromisoformat)))
-        elif isinstance(column.type, Boolean):
-            found.append((column.key, _is_flag))
-    return tuple(found)
-
-
-def _is_one_of(choices: frozenset[str], value: Any) -> bool:
-    return isinstance(value, str) and value in choices
-
-
-def _parses(parse: Callable[[str], Any], value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        parse(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_flag(value: Any) -> bool:
-    return isinstance(value, bool) or value in (0, 1)
 
 
 @cache
