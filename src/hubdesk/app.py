@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from hubdesk import logs
-from hubdesk.collector import collect_less
+from hubdesk.collector import SessionCollector
 from hubdesk.errors import HubDeskError
 from hubdesk.settings import Settings
 from hubdesk.store.secrets_util import wipe
@@ -66,11 +66,10 @@ class Desktop:
         settings: Settings,
         *,
         observe_only: bool = False,
-        settle: Callable[[], None] | None = None,
+        collector: SessionCollector | None = None,
     ) -> None:
-        """``settle`` runs once, after the first main window has shown: what is loaded then
-        (the services, the views, the vault's models) lives as long as the app
-        (``collector.collect_less``, which ``run`` passes)."""
+        """``collector`` (which ``run`` passes) settles once each main window has shown,
+        and thaws when the vault closes, so the session's objects go with it."""
         from hubdesk.views.idle import IdleWatcher
         from hubdesk.views.tasks import Tasks
 
@@ -79,7 +78,7 @@ class Desktop:
         self.settings = settings
         #: True for gui-smoke: rendering screens writes neither the settings file nor the vault.
         self.observe_only = observe_only
-        self.settle = settle
+        self.collector = collector
         self.vault: Vault | None = None
         self.window: MainWindow | None = None
         self.saved_view: ViewState | None = None
@@ -182,14 +181,17 @@ class Desktop:
             window.restore_view_state(self.saved_view)
             self.saved_view = None
         self.idle.start()
-        if self.settle is not None:
-            QTimer.singleShot(0, self.settle)  # back in the event loop, not inside the unlock
-            self.settle = None
+        if self.collector is not None:
+            QTimer.singleShot(0, self._settle)  # back in the event loop, not inside the unlock
         if not self.observe_only:
             # The vault keeps every tool version it has seen, so its screenings outlive
             # HubDesk updates that stop shipping a version.
             self.tasks.write(deps.services.definitions.remember_shipped, _ignore, self._not_kept)
             window.sync.start()
+
+    def _settle(self) -> None:
+        if self.collector is not None and self.window is not None:  # not locked meanwhile
+            self.collector.settle()
 
     def _not_kept(self, error: BaseException) -> None:
         from hubdesk.views.widgets import problem_words
@@ -259,6 +261,8 @@ class Desktop:
         if self.vault is not None:
             self.vault.close()
             self.vault = None
+        if self.collector is not None:
+            self.collector.thaw()  # what the session froze may be freed now
 
     def revoked(self) -> None:
         """The hub withdrew this laptop's access: close the window and the vault, wipe the
@@ -341,16 +345,23 @@ def run(vault_dir: Path) -> int:
         instance.release()
 
 
-def _run_desktop(vault_dir: Path) -> int:
+def desktop_for(app: QApplication, vault_dir: Path) -> Desktop:
+    """The desktop ``run`` starts: the person's settings (a warning about them shown on the
+    unlock screen) and the desktop's collector."""
     from hubdesk.settings import load_settings
 
+    settings, warning = load_settings()
+    desktop = Desktop(app, vault_dir, settings, collector=SessionCollector())
+    if warning:
+        desktop.unlock.message.setText(warning)
+    return desktop
+
+
+def _run_desktop(vault_dir: Path) -> int:
     install_crash_hooks()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    settings, warning = load_settings()
-    desktop = Desktop(app, vault_dir, settings, settle=collect_less)
-    if warning:
-        desktop.unlock.message.setText(warning)
+    desktop = desktop_for(app, vault_dir)
     desktop.start()
     try:
         return int(app.exec())

@@ -10,7 +10,13 @@ pause of the window, and of any sync step running. ``bench/sync.py``'s laptop pr
 293 ms to three such collections, and a 10,000-record push in the hub's process 122 ms to
 one. What exists when the process has started lives as long as the process, so it is
 frozen (never walked again), and young objects are collected less often. Memory is still
-reclaimed: most objects go when their last reference does."""
+reclaimed: most objects go when their last reference does.
+
+The desktop's unlocked session does not live as long as the process: locking drops the
+window, the services and the vault, and what they held (decrypted names among it) must be
+freed then. A frozen object never is, even by an explicit collection, so the desktop thaws
+what it froze when a session ends and settles again after the next unlock
+(:class:`SessionCollector`)."""
 
 from __future__ import annotations
 
@@ -26,3 +32,14 @@ def collect_less() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNGEST, *gc.get_threshold()[1:])
+
+
+class SessionCollector:
+    """The desktop's collector: settled once each unlocked session has loaded, thawed when it
+    ends (lock, revocation) so that what the session held can be freed."""
+
+    def settle(self) -> None:
+        collect_less()
+
+    def thaw(self) -> None:
+        gc.unfreeze()  # the session's objects become collectable; the next settle frees them

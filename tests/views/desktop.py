@@ -3,7 +3,7 @@ and go to one section of a young person's case."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -11,6 +11,7 @@ from typing import TypeVar
 from pytestqt.qtbot import QtBot
 
 from hubdesk.app import Desktop
+from hubdesk.collector import SessionCollector
 from hubdesk.settings import Settings
 from hubdesk.views.case_tab import CaseTab
 from hubdesk.views.qt import QApplication, Qt, QWidget
@@ -46,13 +47,13 @@ def running(
     qtbot: QtBot,
     vault_dir: Path,
     settings: Settings | None = None,
-    settle: Callable[[], None] | None = None,
+    collector: SessionCollector | None = None,
 ) -> Iterator[Desktop]:
     """A started Desktop on the vault, its vault closed and idle watcher removed afterwards.
-    (Without ``settle`` the collector of the test process is left as it is.)"""
+    (Without ``collector`` the collector of the test process is left as it is.)"""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    desktop = Desktop(app, vault_dir, settings or Settings(), settle=settle)
+    desktop = Desktop(app, vault_dir, settings or Settings(), collector=collector)
     qtbot.addWidget(desktop.unlock)
     desktop.start()
     try:

@@ -3,14 +3,18 @@ caseload back."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from hubdesk.app import Desktop, desktop_for
+from hubdesk.collector import SessionCollector
 from hubdesk.services import Services
 from hubdesk.settings import Settings
 from hubdesk.store.vault import Vault
-from hubdesk.views.qt import QApplication, Qt
+from hubdesk.views.qt import QApplication, QEvent, Qt
 from tests.views.desktop import open_tab, running, unlock
 
 
@@ -39,23 +43,69 @@ def test_ctrl_l_locks_and_the_passphrase_brings_the_caseload_back(
         assert desktop.window.caseload.model.rowCount() == 1
 
 
-def test_the_collector_is_settled_once_after_the_first_unlock(
+class Recording(SessionCollector):
+    """The real collector, noting each call and whether a main window existed then."""
+
+    def __init__(self, desktop: list[Desktop]) -> None:
+        self.desktop = desktop
+        self.calls: list[tuple[str, bool]] = []
+
+    def settle(self) -> None:
+        self.calls.append(("settle", self.desktop[0].window is not None))
+        super().settle()
+
+    def thaw(self) -> None:
+        self.calls.append(("thaw", self.desktop[0].window is not None))
+        super().thaw()
+
+
+def test_the_collector_settles_after_each_unlock_and_thaws_at_each_lock(
     qtbot: QtBot, vault: Vault, vault_dir: Path
 ) -> None:
-    """What the first main window loaded is kept for the app's life (``run`` passes
-    ``collector.collect_less``); a later unlock does not walk the heap again."""
     vault.close()
-    settled: list[bool] = []
-    with running(
-        qtbot, vault_dir, settle=lambda: settled.append(desktop.window is not None)
-    ) as desktop:
-        assert settled == []
+    seen: list[Desktop] = []
+    collector = Recording(seen)
+    with running(qtbot, vault_dir, collector=collector) as desktop:
+        seen.append(desktop)
         unlock(qtbot, desktop)
-        qtbot.waitUntil(lambda: settled == [True], timeout=3000)
+        qtbot.waitUntil(lambda: collector.calls == [("settle", True)], timeout=3000)
         desktop.lock()
+        assert collector.calls[-1] == ("thaw", False)  # the window was dropped first
+        assert gc.get_freeze_count() == 0
         unlock(qtbot, desktop)
-        qtbot.wait(50)
-        assert settled == [True]
+        qtbot.waitUntil(lambda: len(collector.calls) == 3, timeout=3000)
+        assert collector.calls[-1] == ("settle", True)
+
+
+def test_a_locked_session_is_freed_though_the_collector_froze_it(
+    qtbot: QtBot, services: Services, vault: Vault, vault_dir: Path
+) -> None:
+    """Freezing keeps objects for the process's life; the window, its caseload (decrypted
+    names) and the services must not outlive the lock because of it."""
+    services.cases.add(given_name="Seren", family_name="Lloyd")
+    vault.close()
+    with running(qtbot, vault_dir, collector=SessionCollector()) as desktop:
+        unlock(qtbot, desktop)
+        qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=3000)
+        window = desktop.window
+        assert window is not None
+        gone = [weakref.ref(window), weakref.ref(window.caseload.model)]
+        gone.append(weakref.ref(window.deps.services))
+        del window
+        desktop.lock()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
+        assert [ref() is None for ref in gone] == [True, True, True]
+
+
+def test_the_app_runs_the_desktop_with_the_session_collector(vault_dir: Path) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    desktop = desktop_for(app, vault_dir)
+    try:
+        assert isinstance(desktop.collector, SessionCollector)
+    finally:
+        app.removeEventFilter(desktop.idle)
 
 
 def test_idle_locks_by_itself(qtbot: QtBot, vault: Vault, vault_dir: Path) -> None:
