@@ -19,6 +19,7 @@ from hubdesk import cli
 from hubdesk.models import SyncBase, YoungPerson
 from hubdesk.server.hub import Hub
 from hubdesk.server.tables import AppliedMutation, HubRecord
+from hubdesk.services.sync import UnreadableFromHub
 from hubdesk.sync.client import MassDeletion
 from hubdesk.sync.transport import HubClient
 from tests.conftest import PASSPHRASE
@@ -194,14 +195,8 @@ def test_a_record_this_version_cannot_read_stops_the_pull_in_words_and_the_push_
     """A newer hub, and a newer HubDesk's laptop, gave a case a level this version does not
     know: the laptop's own changes still reach the hub, nothing of the page
     is taken, and the person reads what happened and what to do."""
-    amy, lead = laptops["north-amy"], laptops["north-lead"]
-    person = amy.s.cases.add(given_name="Nia", family_name="Hughes")
-    amy.sync()
-    lead.sync()
-    newer_hub(monkeypatch)
-    change_on_hub(
-        lead, "young_person", person, {**lead.records("young_person")[person], "level": "extreme"}
-    )
+    amy = laptops["north-amy"]
+    person = unreadable_on_hub(laptops, monkeypatch)
     mine = amy.s.cases.add(given_name="Rhys", family_name="Evans")
     before = amy.records("young_person")
     folder = amy.folder
@@ -216,12 +211,48 @@ def test_a_record_this_version_cannot_read_stops_the_pull_in_words_and_the_push_
     assert "Traceback" not in err
     amy.reopen()
     assert amy.records("young_person") == before  # the level here is as it was
-    link_amy = amy.s.hub.link()
-    assert link_amy is not None
-    with HubClient(link_amy.url, link_amy.token) as client:
-        page = client.pull(0, 500)
-    assert mine in {c.record_id for c in page.changes}
+    assert mine in on_hub(amy)
     assert amy.s.sync.pending_count() == 0
+
+
+def test_a_change_in_conflict_with_an_unreadable_copy_waits_and_the_rest_of_the_push_goes(
+    laptops: dict[str, Device], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub answers the first batch's change with a copy this version cannot write: the
+    batches after it are still sent in the same sync, then the sync ends in words."""
+    amy = laptops["north-amy"]
+    person = unreadable_on_hub(laptops, monkeypatch)
+    amy.s.cases.update(person, preferred_name="Ni")  # first in the outbox: in conflict
+    mine = [amy.s.cases.add(given_name=f"Rhys {n}", family_name="Evans") for n in range(7)]
+
+    with pytest.raises(UnreadableFromHub, match=f"id {person}"):
+        amy.sync(page_size=2)  # four batches
+
+    assert amy.s.sync.pending_count() == 1  # only the change in conflict waits
+    assert {r for r in mine} <= set(on_hub(amy))
+    assert amy.records("young_person")[person]["preferred_name"] == "Ni"
+
+
+def unreadable_on_hub(laptops: dict[str, Device], monkeypatch: pytest.MonkeyPatch) -> str:
+    """A case both laptops hold, then given a level this version does not know by a newer
+    hub and a newer HubDesk's laptop; its id."""
+    amy, lead = laptops["north-amy"], laptops["north-lead"]
+    person = amy.s.cases.add(given_name="Nia", family_name="Hughes")
+    amy.sync()
+    lead.sync()
+    newer_hub(monkeypatch)
+    change_on_hub(
+        lead, "young_person", person, {**lead.records("young_person")[person], "level": "extreme"}
+    )
+    return person
+
+
+def on_hub(device: Device) -> list[str]:
+    """The ids of every record the hub serves the device."""
+    link = device.s.hub.link()
+    assert link is not None
+    with HubClient(link.url, link.token) as client:
+        return [c.record_id for c in client.pull(0, 500).changes]
 
 
 def test_hubdesk_sync_prints_what_moved(

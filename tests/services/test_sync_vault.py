@@ -35,6 +35,7 @@ from hubdesk.services.sync import UnreadableFromHub
 from hubdesk.services.sync_check import _sums_sql
 from hubdesk.store import search
 from hubdesk.store.keywrap import TEST_KDF
+from hubdesk.store.outbox import missing_column
 from hubdesk.store.vault import Vault
 from hubdesk.sync import protocol as p
 from hubdesk.sync.fields import unfit_field
@@ -318,6 +319,9 @@ def person_change(seq: int, record_id: str, content: dict[str, Any]) -> p.Change
         ("date_of_birth", "14th May", "date of birth"),
         ("referral_date", 20261127, "referral date"),
         ("flag_missing", "yes", "flag missing"),
+        ("status", None, "status"),  # never empty here
+        ("harm_types", None, "harm types"),
+        ("given_name", {"first": "Nia"}, "given name"),  # a text here
     ],
 )
 def test_a_page_this_version_cannot_write_is_refused_in_words_and_nothing_is_taken(
@@ -355,6 +359,21 @@ def test_a_page_this_version_cannot_write_is_refused_in_words_and_nothing_is_tak
     assert fixed.sync.cursor() == cursor
 
 
+def test_a_record_new_here_that_lacks_what_it_needs_is_refused(fixed: Services) -> None:
+    """The hub's copy is a whole record; one without a field this laptop's copy cannot be
+    without is refused before anything is written, not failed as a database error."""
+    hub = PaperHub()
+    hub.push_all(fixed)
+    nameless = person_change(hub.seq + 1, str(uuid.uuid4()), {"given_name": "Rhys"})
+
+    with pytest.raises(UnreadableFromHub) as refused:
+        fixed.sync.apply_page(hub.page([nameless]))
+
+    assert "whose family name this version of HubDesk cannot read" in refused.value.message
+    assert "Rhys" not in refused.value.message
+    assert rows(fixed, "young_person") == {}
+
+
 def test_every_kind_takes_back_what_it_sends(fixed: Services) -> None:
     """The check refuses nothing HubDesk itself writes: every record of a caseload, as sent."""
     caseload(fixed)
@@ -363,6 +382,8 @@ def test_every_kind_takes_back_what_it_sends(fixed: Services) -> None:
     assert {c.kind for c in hub.changes()} >= {"young_person", "contact_note", "plan_version"}
     for change in hub.changes():
         assert unfit_field(change.kind, change.content) is None
+        table = RECORD_KINDS[change.kind].__table__
+        assert missing_column(table, change.content) is None
 
 
 def test_a_page_applies_changes_to_records_here_and_leaves_its_own_alone(
@@ -486,6 +507,38 @@ def test_each_answer_is_settled(fixed: Services) -> None:
     assert [r.reason for r in fixed.sync.rejected()] == ["No."]
     assert made["ben"] not in {m.record_id for m in fixed.sync.next_batch()}
     assert fixed.sync.record_results(answers) == type(tally)()  # seen twice: settled already
+
+
+def test_a_conflict_whose_hub_copy_cannot_be_written_is_left_as_sent(fixed: Services) -> None:
+    """The rest of the answer is settled; the change in conflict waits (stamped, answered
+    the same next time) and is noted by record, for the engine to raise once it has sent
+    the rest."""
+    hub = PaperHub()
+    made = caseload(fixed)
+    hub.push_all(fixed)
+    fixed.cases.update(made["amy"], preferred_name="Siob")
+    fixed.cases.update(made["ben"], preferred_name="Benji")
+    [amy, ben] = fixed.sync.next_batch()
+    theirs = {**hub.held[("young_person", made["amy"])].content, "level": "extreme"}
+    conflict = p.MutationResult(
+        mutation_id=amy.mutation_id,
+        status="conflict",
+        seq=hub.seq + 5,
+        server_copy={"deleted": False, "content": theirs},
+        reason="Changed on the hub meanwhile.",
+    )
+    [applied] = hub.answer([ben])
+
+    tally = fixed.sync.record_results([conflict, applied])
+
+    assert (tally.applied, tally.conflicts) == (1, 0)
+    [(key, refusal)] = tally.unreadable.items()
+    assert key == ("young_person", made["amy"])
+    assert "whose level this version of HubDesk cannot read" in refusal.message
+    assert [(k, r) for k, r, _, _ in waiting(fixed)] == [("young_person", made["amy"])]
+    assert rows(fixed, "young_person")[made["amy"]]["preferred_name"] == "Siob"
+    assert fixed.sync.next_batch() == [amy]  # sent again as it was
+    assert fixed.sync.record_results([conflict]).unreadable.keys() == {key}
 
 
 # Check ------------------------------------------------------------------------------------

@@ -381,7 +381,8 @@ def _apply(
     if not refusal and m.op != "delete" and (unfit := unfit_field(m.kind, m.content)):
         refusal = (
             f"The hub cannot take this record's {unfit.replace('_', ' ')}: it holds a value "
-            "the hub does not know. Ask the hub's IT team whether the hub needs updating."
+            "the hub does not know, or none where one is needed. Ask the hub's IT team "
+            "whether the hub needs updating."
         )
     if refusal:
         return rejected(refusal)

@@ -78,6 +78,7 @@ from hubdesk.store.outbox import (
     column_values,
     content_of,
     context_of,
+    missing_column,
     queue,
     write_content,
 )
@@ -107,6 +108,8 @@ class PushTally:
     duplicates: int = 0
     conflicts: int = 0
     rejected: int = 0
+    #: Conflicts whose hub copy this version cannot write, by (kind, id): left as sent.
+    unreadable: dict[tuple[str, str], UnreadableFromHub] = field(default_factory=dict)
 
 
 @dataclass
@@ -315,10 +318,9 @@ class SyncService(ServiceBase):
 
     def record_results(self, results: list[p.MutationResult]) -> PushTally:
         """Settle the hub's answers. A conflict whose hub copy this version cannot write is
-        left as sent (asked again at the next sync, answered the same) and, once the rest is
-        settled, raised as ``UnreadableFromHub``."""
+        left as sent (asked again at the next sync, answered the same) and noted in the
+        tally's ``unreadable``: the engine sends the rest of the outbox, then raises it."""
         tally = PushTally()
-        unreadable: UnreadableFromHub | None = None
         with self._as_hub() as session:
             sent = _sent(session.connection(), [str(r.mutation_id) for r in results])
             acknowledged: list[tuple[Row[*tuple[Any, ...]], int]] = []
@@ -333,10 +335,12 @@ class SyncService(ServiceBase):
                     tally.applied += result.status == "applied"
                     tally.duplicates += result.status == "duplicate"
                 elif result.status == "conflict":
-                    copy = (result.server_copy or {}).get("content") or {}
-                    found = _unreadable(row.kind, row.record_id, copy)
+                    copy = result.server_copy or {}
+                    found = None
+                    if not copy.get("deleted"):  # a removal holds no values
+                        found = _unreadable(row.kind, row.record_id, copy.get("content") or {})
                     if found is not None:
-                        unreadable = unreadable or found
+                        tally.unreadable[(row.kind, row.record_id)] = found
                         continue
                     self._conflicted(session, row, result)
                     tally.conflicts += 1
@@ -352,8 +356,6 @@ class SyncService(ServiceBase):
                     rejected,
                 )
             self._acknowledged(session, acknowledged)
-        if unreadable is not None:
-            raise unreadable
         return tally
 
     @staticmethod
@@ -922,8 +924,11 @@ def _unreadable(kind: str, record_id: str, content: dict[str, Any]) -> Unreadabl
     """The refusal of the hub's copy of a record that this version cannot write; None when
     it can (or when the kind is not a record kept here)."""
     model = RECORD_KINDS.get(kind)
-    key = None if model is None else unfit_field(kind, content)
-    return None if model is None or key is None else UnreadableFromHub(model.label, record_id, key)
+    if model is None:
+        return None
+    # The hub's copy is a whole record, so one this laptop lacks can be inserted from it.
+    key = unfit_field(kind, content) or missing_column(cast(Table, model.__table__), content)
+    return None if key is None else UnreadableFromHub(model.label, record_id, key)
 
 
 def _set_base(

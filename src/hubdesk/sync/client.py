@@ -207,6 +207,19 @@ class SyncEngine:
     def _push(
         self, report: SyncReport, ahead: _Ahead, standing: Standing, *, then_pull: bool = True
     ) -> _Pulling | None:
+        """Send the outbox (``_send``); then, if the hub answered a change with a copy of its
+        record this version cannot write, raise ``UnreadableFromHub`` for it: the rest of the
+        outbox has gone, that change is left as sent, and no pull follows."""
+        pulling = self._send(report, ahead, standing, then_pull=then_pull)
+        if report.pushed.unreadable:
+            if pulling is not None:
+                pulling.drop()
+            raise next(iter(report.pushed.unreadable.values()))
+        return pulling
+
+    def _send(
+        self, report: SyncReport, ahead: _Ahead, standing: Standing, *, then_pull: bool = True
+    ) -> _Pulling | None:
         """Send the outbox; while the hub works on one batch, the laptop settles the answer
         before it and stamps the next batch (leaving out the records in flight).
 
@@ -224,9 +237,10 @@ class SyncEngine:
         batch = self.store.next_batch(self.batch_size) if total else []
         sending = ahead.call(partial(self.hub.push, batch)) if batch else None
         pulling: _Pulling | None = None
+        held = report.pushed.unreadable  # left as sent: not sent again in this sync
         while sending is not None:
             self.progress(Progress("push", done, total))
-            in_flight = {(m.kind, m.record_id) for m in batch}
+            in_flight = {(m.kind, m.record_id) for m in batch} | held.keys()
             last = done + len(batch) >= total  # all that was waiting is on its way
             following = [] if last else self.store.next_batch(self.batch_size, excluding=in_flight)
             try:
@@ -240,7 +254,7 @@ class SyncEngine:
                 report.pushed.rejected += set_aside
                 # Mended or set aside: the rest (this batch's and the next, stamped, not yet
                 # answered) goes again as it was, from the start of the outbox.
-                return self._push(report, ahead, self.store.standing(), then_pull=then_pull)
+                return self._send(report, ahead, self.store.standing(), then_pull=then_pull)
             sending = ahead.call(partial(self.hub.push, following)) if following else None
             new_epoch = self._note_epoch(answer.epoch, report)
             if then_pull and sending is None and not new_epoch and last:
@@ -248,7 +262,8 @@ class SyncEngine:
             tally = self.store.record_results(answer.results)
             _add(report.pushed, tally)
             done += len(batch)
-            if tally.applied + tally.duplicates + tally.conflicts == 0 and sending is not None:
+            answered = tally.applied + tally.duplicates + tally.conflicts + len(tally.unreadable)
+            if answered == 0 and sending is not None:
                 # All refused: they stay, shown with the hub's reasons. The batch already sent
                 # is settled; nothing more is sent this time.
                 _add(report.pushed, self.store.record_results(sending.result().results))
@@ -258,7 +273,7 @@ class SyncEngine:
                 pulling = None
             if sending is None and pulling is None:
                 # The records that were in flight may have more to send.
-                following = self.store.next_batch(self.batch_size)
+                following = self.store.next_batch(self.batch_size, excluding=held.keys())
                 sending = ahead.call(partial(self.hub.push, following)) if following else None
             batch = following
         return pulling
@@ -474,7 +489,7 @@ class _Ahead:
 
 def _add(total: PushTally | PullTally, more: PushTally | PullTally) -> None:
     for name, value in vars(more).items():
-        if isinstance(value, set):
-            getattr(total, name).update(value)
+        if isinstance(value, set | dict):
+            getattr(total, name).update(value)  # in place: the engine holds the push's
         else:
             setattr(total, name, getattr(total, name) + value)
