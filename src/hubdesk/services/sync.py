@@ -829,15 +829,16 @@ def _sent_columns(outbox: Table) -> tuple[ColumnElement[Any], ...]:
 
 
 def _sent(conn: Connection, mutation_ids: list[str]) -> dict[str, Row[*tuple[Any, ...]]]:
-    """The outbox rows of these mutations, by id, as plain rows. Their content only where it
-    becomes the record's base once acknowledged (not for a deletion or an append-only
-    kind, whose base keeps none)."""
+    """The outbox rows of these mutations still waiting for an answer, by id, as plain rows
+    (one refused already is not counted again when its answer comes twice). Their content
+    only where it becomes the record's base once acknowledged (not for a deletion or an
+    append-only kind, whose base keeps none)."""
     outbox = _table("outbox")
     no_base = or_(outbox.c.kind.in_(sorted(APPEND_ONLY)), outbox.c.op == "delete")
     content = type_coerce(case((no_base, null()), else_=outbox.c.content), JSON)
     rows = conn.execute(
         select(*_sent_columns(outbox), content.label("content")).where(
-            outbox.c.mutation_id.in_(mutation_ids)
+            outbox.c.mutation_id.in_(mutation_ids), outbox.c.state == "pending"
         )
     )
     return {row.mutation_id: row for row in rows}
