@@ -78,7 +78,6 @@ from hubdesk.store.outbox import (
     column_values,
     content_of,
     context_of,
-    missing_column,
     queue,
     write_content,
 )
@@ -927,8 +926,7 @@ def _unreadable(kind: str, record_id: str, content: dict[str, Any]) -> Unreadabl
     model = RECORD_KINDS.get(kind)
     if model is None:
         return None
-    # The hub's copy is a whole record, so one this laptop lacks can be inserted from it.
-    key = unfit_field(kind, content) or missing_column(cast(Table, model.__table__), content)
+    key = unfit_field(kind, content)
     return None if key is None else UnreadableFromHub(model.label, record_id, key)
 
 

@@ -93,24 +93,6 @@ def _parsers(table: FromClause) -> dict[str, Callable[[str], Any] | None]:
     return found
 
 
-def missing_column(table: FromClause, content: dict[str, Any]) -> str | None:
-    """The first column a new record of this kind cannot be written without (never null, no
-    default) that ``content`` leaves out; None when it holds them all."""
-    return next((key for key in _needed(table) if key not in content), None)
-
-
-@cache
-def _needed(table: FromClause) -> tuple[str, ...]:
-    return tuple(
-        column.key
-        for column in table.columns
-        if column.key in _parsers(table)
-        and not column.nullable
-        and column.default is None
-        and column.server_default is None
-    )
-
-
 def context_of(conn: Connection, record: Record) -> str | None:
     """The context a contextual safety plan (or its version or action) is for; else None."""
     plan_id: str | None = None

@@ -272,8 +272,7 @@ def unfit_field(kind: str, content: dict[str, Any]) -> str | None:
     """The first field of ``content`` whose value does not fit its kind (``FIELDS``), or is
     null where it never is (``NEVER_EMPTY``); None when all fit, when the kind is not a record
     kind, and for keys not listed (a newer HubDesk's new field is left alone, as the desktop
-    leaves it). A field left out is not checked: what a new record needs is the desktop's
-    to say (``store.outbox.missing_column``)."""
+    leaves it). A field left out is not checked."""
     checks = _CHECKS.get(kind)
     if checks is None:
         return None
