@@ -247,10 +247,22 @@ class Desktop:
         self.unlock.reset("HubDesk locked itself to keep the records safe.")
         self.unlock.show()  # before the window closes, so the app never has no window
         if window is not None:
-            window.close()  # closing saves the geometry
-            window.deleteLater()
-            self.window = None
+            self._drop(window)  # closing saves the geometry
         self.close_vault()
+
+    def _drop(self, window: MainWindow) -> None:
+        """Close the main window and let it go. Qt deletes it back in the event loop (never
+        inside the key press that locked); once it has, the session's objects (held in
+        cycles, so not freed by their last reference) are collected."""
+        window.close()
+        if self.collector is not None:
+            window.destroyed.connect(lambda: QTimer.singleShot(0, self._collect_session))
+        window.deleteLater()
+        self.window = None
+
+    def _collect_session(self) -> None:
+        if self.collector is not None:
+            self.collector.collect()
 
     def close_vault(self) -> None:
         """Close the vault once every queued write has finished (a write holds the key) and a
@@ -287,9 +299,7 @@ class Desktop:
         self.notice.finished.connect(self._revocation_read)
         self.notice.open()  # before the window closes, so the app never has no window
         if window is not None:
-            window.close()
-            window.deleteLater()
-            self.window = None
+            self._drop(window)
         self.saved_view = None
         self.close_vault()
         try:

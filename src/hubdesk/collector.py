@@ -42,4 +42,10 @@ class SessionCollector:
         collect_less()
 
     def thaw(self) -> None:
-        gc.unfreeze()  # the session's objects become collectable; the next settle frees them
+        gc.unfreeze()  # the session's objects become collectable
+
+    def collect(self) -> None:
+        """Free the ended session's objects now (the desktop calls it once its window is
+        deleted): a locked laptop makes too few objects for a collection to come by itself
+        before the next unlock, and the session held decrypted names."""
+        gc.collect()
