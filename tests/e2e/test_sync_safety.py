@@ -20,6 +20,7 @@ from hubdesk.models import SyncBase, YoungPerson
 from hubdesk.server.hub import Hub
 from hubdesk.server.tables import AppliedMutation, HubRecord
 from hubdesk.services.sync import UnreadableFromHub
+from hubdesk.sync import protocol as p
 from hubdesk.sync.client import MassDeletion
 from hubdesk.sync.transport import HubClient
 from tests.conftest import PASSPHRASE
@@ -224,13 +225,28 @@ def test_a_change_in_conflict_with_an_unreadable_copy_waits_and_the_rest_of_the_
     person = unreadable_on_hub(laptops, monkeypatch)
     amy.s.cases.update(person, preferred_name="Ni")  # first in the outbox: in conflict
     mine = [amy.s.cases.add(given_name=f"Rhys {n}", family_name="Evans") for n in range(7)]
+    sent = pushes_counted(monkeypatch)
 
     with pytest.raises(UnreadableFromHub, match=f"id {person}"):
         amy.sync(page_size=2)  # four batches
 
+    assert sent.count(person) == 1  # held back after its answer, never sent again
     assert amy.s.sync.pending_count() == 1  # only the change in conflict waits
     assert {r for r in mine} <= set(on_hub(amy))
     assert amy.records("young_person")[person]["preferred_name"] == "Ni"
+
+
+def pushes_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The record id of every change pushed from now on, once per time it is sent."""
+    sent: list[str] = []
+    push = HubClient.push
+
+    def counted(client: HubClient, mutations: list[p.Mutation]) -> p.PushResponse:
+        sent.extend(m.record_id for m in mutations)
+        return push(client, mutations)
+
+    monkeypatch.setattr(HubClient, "push", counted)
+    return sent
 
 
 def unreadable_on_hub(laptops: dict[str, Device], monkeypatch: pytest.MonkeyPatch) -> str:

@@ -234,10 +234,10 @@ class SyncEngine:
         desktop syncs while its user works) is found when the answers are written.
         ``then_pull`` false: no pull follows (the check's own push after a resync)."""
         total, done = standing.pending, 0
-        batch = self.store.next_batch(self.batch_size) if total else []
+        held = report.pushed.unreadable  # left as sent: not sent again in this sync
+        batch = self.store.next_batch(self.batch_size, excluding=held.keys()) if total else []
         sending = ahead.call(partial(self.hub.push, batch)) if batch else None
         pulling: _Pulling | None = None
-        held = report.pushed.unreadable  # left as sent: not sent again in this sync
         while sending is not None:
             self.progress(Progress("push", done, total))
             in_flight = {(m.kind, m.record_id) for m in batch} | held.keys()
