@@ -108,13 +108,16 @@ def with_places(device: Device, count: int) -> tuple[str, list[str], list[str]]:
     return person, places, links
 
 
-def change_on_hub(device: Device, kind: str, record_id: str, content: dict[str, Any]) -> None:
-    """A change sent straight to the hub by another laptop, based on the hub sequence
-    ``device`` holds for the record."""
+def change_on_hub(
+    device: Device, kind: str, record_id: str, content: dict[str, Any], base_seq: int | None = None
+) -> None:
+    """A change sent straight to the hub by another laptop, based on ``base_seq`` or else on
+    the hub sequence ``device`` holds for the record."""
     link = device.s.hub.link()
     assert link is not None
     with device.vault.read() as session:
         seq = session.get(RECORD_KINDS[kind], record_id).server_seq  # type: ignore[union-attr]
+    seq = seq if base_seq is None else base_seq
     mutation = p.Mutation(
         mutation_id=uuid.uuid4(),
         kind=kind,

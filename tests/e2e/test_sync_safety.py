@@ -236,6 +236,33 @@ def test_a_change_in_conflict_with_an_unreadable_copy_waits_and_the_rest_of_the_
     assert amy.records("young_person")[person]["preferred_name"] == "Ni"
 
 
+def test_a_held_change_goes_once_the_hubs_copy_is_corrected(
+    laptops: dict[str, Device], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same change is sent again at each sync, under the same id: once the hub's IT team
+    have corrected the record, the hub answers it with the corrected copy (not the first,
+    unreadable one), and the laptop merges its change into it and sends the merge."""
+    amy, lead = laptops["north-amy"], laptops["north-lead"]
+    person = unreadable_on_hub(laptops, monkeypatch)
+    amy.s.cases.update(person, preferred_name="Ni")
+    with pytest.raises(UnreadableFromHub):
+        amy.sync()
+    with pytest.raises(UnreadableFromHub):
+        amy.sync()  # asked again, answered again: nothing has changed on the hub
+    copy = hub_copy(amy, person)
+    corrected = {**copy.content, "level": "significant"}
+    change_on_hub(lead, "young_person", person, corrected, base_seq=copy.seq)
+
+    report = amy.sync()
+
+    assert report.pushed.conflicts == 1  # merged with the corrected copy, and sent
+    assert amy.s.sync.pending_count() == 0
+    held = amy.records("young_person")[person]
+    assert (held["preferred_name"], held["level"]) == ("Ni", "significant")
+    on_the_hub = hub_copy(amy, person).content
+    assert (on_the_hub["preferred_name"], on_the_hub["level"]) == ("Ni", "significant")
+
+
 def pushes_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The record id of every change pushed from now on, once per time it is sent."""
     sent: list[str] = []
@@ -265,10 +292,20 @@ def unreadable_on_hub(laptops: dict[str, Device], monkeypatch: pytest.MonkeyPatc
 
 def on_hub(device: Device) -> list[str]:
     """The ids of every record the hub serves the device."""
+    return [c.record_id for c in served(device)]
+
+
+def hub_copy(device: Device, record_id: str) -> p.Change:
+    """The hub's copy of one record, as served to the device."""
+    [copy] = [c for c in served(device) if c.record_id == record_id]
+    return copy
+
+
+def served(device: Device) -> list[p.Change]:
     link = device.s.hub.link()
     assert link is not None
     with HubClient(link.url, link.token) as client:
-        return [c.record_id for c in client.pull(0, 500).changes]
+        return client.pull(0, 500).changes
 
 
 def test_hubdesk_sync_prints_what_moved(

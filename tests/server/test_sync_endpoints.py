@@ -94,6 +94,39 @@ def test_a_change_on_an_old_sequence_is_a_conflict_with_the_hubs_copy(
     assert latest["content"] == {"name": "B"}
 
 
+def test_a_replayed_conflict_carries_the_hubs_copy_as_it_is_now(
+    served: Served, org: Org, hub: Hub
+) -> None:
+    """A device that could not take a conflict's copy sends the same change again: it is
+    answered with the record as it is then, and only while the device may still see it."""
+    _, amy = served.enrol("north-amy")
+    _, lead = served.enrol("north-lead")
+    person, seq = new_case(served, amy)
+    [mine] = push(served, amy, mutation("young_person", person, "update", {"name": "B"}, seq))
+    theirs = mutation("young_person", person, "update", {"name": "C"}, seq)
+    [first] = push(served, lead, theirs)
+    assert first["server_copy"]["content"] == {"name": "B"}
+    [later] = push(
+        served, amy, mutation("young_person", person, "update", {"name": "D"}, mine["seq"])
+    )
+
+    [again] = push(served, lead, theirs)
+
+    assert again == {
+        **first,
+        "seq": later["seq"],
+        "server_copy": {"deleted": False, "content": {"name": "D"}},
+    }
+    hub.allocate(person, "south-cai", None)
+    [moved] = push(served, lead, theirs)
+    assert moved["status"] == "rejected"
+    assert moved["reason"] == "This young person is not on your caseload."
+    assert moved.get("server_copy") is None
+    _, cai = served.enrol("south-cai")
+    [held] = [c for c in pull_all(served, cai) if c["record_id"] == person]
+    assert held["content"] == {"name": "D"}  # the replays changed nothing
+
+
 def test_deletes_are_tombstones_and_delete_versus_edit_is_a_conflict(
     served: Served, org: Org
 ) -> None:

@@ -101,7 +101,7 @@ def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushRespons
             key = str(mutation.mutation_id)
             first = batch.applied.get(key)
             if first is not None:
-                results.append(_replayed(first, who, mutation))
+                results.append(_replayed(first, batch, who, mutation))
                 continue
             result = _apply(hub, session, batch, changes, who, mutation)
             batch.add_applied(key, who, mutation, result, hub.clock())
@@ -346,19 +346,41 @@ def _keyed(row: dict[str, Any]) -> dict[str, Any]:
     return {"key_kind": row["kind"], "key_id": row["id"]} | {c: row[c] for c in _CHANGING}
 
 
-def _replayed(first: _Applied, who: Principal, m: p.Mutation) -> p.MutationResult:
+def _replayed(first: _Applied, batch: _Batch, who: Principal, m: p.Mutation) -> p.MutationResult:
     """A mutation id seen before: its first result when the same device sends the same
-    change again (it never saw the answer); refused when the id is reused for anything else."""
+    change again (it never saw the answer); refused when the id is reused for anything else.
+
+    A conflict is answered again with the hub's record as it is now, not as it was: a
+    laptop that could not take the first copy (one its version cannot write) sends the
+    same change until it can, and once the hub's IT team have corrected the record the
+    laptop must be given the corrected copy, not the first one for ever. Nothing changes
+    on the hub either way; the copy is given only while the device may still see it."""
     if (first.device_id, first.kind, first.record_id) != (who.device_id, m.kind, m.record_id):
-        return p.MutationResult(
-            mutation_id=m.mutation_id,
-            status="rejected",
-            reason="This change id was already used for another change.",
-        )
+        return _rejected(m, "This change id was already used for another change.")
     result = p.MutationResult.model_validate(first.result)
     if result.status == "applied":
         return result.model_copy(update={"status": "duplicate"})
-    return result  # a conflict or rejection is answered the same way again
+    row = batch.records.get((m.kind, m.record_id))
+    if result.status != "conflict" or row is None:
+        return result  # a rejection is answered the same way again
+    if refusal := _out_of_scope(batch, who, m, row):
+        return _rejected(m, refusal)
+    return _conflict(m, row, result.reason or "")
+
+
+def _rejected(m: p.Mutation, reason: str) -> p.MutationResult:
+    return p.MutationResult(mutation_id=m.mutation_id, status="rejected", reason=reason)
+
+
+def _conflict(m: p.Mutation, row: _Record, reason: str) -> p.MutationResult:
+    """The hub's record, as it is now, against which ``m`` could not apply."""
+    return p.MutationResult(
+        mutation_id=m.mutation_id,
+        status="conflict",
+        seq=row.seq,
+        server_copy={"deleted": row.deleted, "content": row.content},
+        reason=reason,
+    )
 
 
 def _apply(
@@ -369,9 +391,6 @@ def _apply(
     who: Principal,
     m: p.Mutation,
 ) -> p.MutationResult:
-    def rejected(reason: str) -> p.MutationResult:
-        return p.MutationResult(mutation_id=m.mutation_id, status="rejected", reason=reason)
-
     row = batch.records.get((m.kind, m.record_id))
     refusal = _out_of_scope(batch, who, m, row)
     if not refusal and m.kind == "attachment":  # its file must be on the hub, and the pusher's
@@ -385,35 +404,29 @@ def _apply(
             "whether the hub needs updating."
         )
     if refusal:
-        return rejected(refusal)
-
-    def conflict(reason: str) -> p.MutationResult:
-        assert row is not None
-        return p.MutationResult(
-            mutation_id=m.mutation_id,
-            status="conflict",
-            seq=row.seq,
-            server_copy={"deleted": row.deleted, "content": row.content},
-            reason=reason,
-        )
+        return _rejected(m, refusal)
 
     if m.op in ("create", "append"):
         if row is not None:
             if row.content == m.content and not row.deleted:
                 return p.MutationResult(mutation_id=m.mutation_id, status="applied", seq=row.seq)
-            return conflict("A record with this id is already on the hub with other content.")
+            return _conflict(
+                m, row, "A record with this id is already on the hub with other content."
+            )
     elif row is None:
-        return rejected("There is no such record on the hub to change.")
+        return _rejected(m, "There is no such record on the hub to change.")
     elif m.kind in APPEND_ONLY:  # neither changed nor removed once on the hub
-        return rejected("A finalised record is never changed; add an addendum instead.")
+        return _rejected(m, "A finalised record is never changed; add an addendum instead.")
     elif row.deleted and m.op == "delete":
         return p.MutationResult(mutation_id=m.mutation_id, status="applied", seq=row.seq)
     elif row.deleted and row.seq != m.base_seq:
         # (An update based on the tombstone itself goes on and restores the record: the
         # device saw the deletion and chose to keep its copy.)
-        return conflict("This record was deleted on the hub while it was being changed.")
+        return _conflict(m, row, "This record was deleted on the hub while it was being changed.")
     elif row.seq != m.base_seq:
-        return conflict("This record was changed on the hub since this device last had it.")
+        return _conflict(
+            m, row, "This record was changed on the hub since this device last had it."
+        )
 
     seq = changes.take(m.kind, m.record_id, m.op, hub.clock())
     if row is None:

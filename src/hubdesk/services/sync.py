@@ -317,8 +317,9 @@ class SyncService(ServiceBase):
 
     def record_results(self, results: list[p.MutationResult]) -> PushTally:
         """Settle the hub's answers. A conflict whose hub copy this version cannot write is
-        left as sent (asked again at the next sync, answered the same) and noted in the
-        tally's ``unreadable``: the engine sends the rest of the outbox, then raises it."""
+        left as sent (asked again at the next sync, when the hub answers with its copy as it
+        is then: once corrected, the change merges) and noted in the tally's ``unreadable``:
+        the engine sends the rest of the outbox, then raises it."""
         tally = PushTally()
         with self._as_hub() as session:
             sent = _sent(session.connection(), [str(r.mutation_id) for r in results])
