@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from hubdesk.models import RECORD_KINDS
 from hubdesk.server import sync as server_sync
@@ -156,3 +156,15 @@ def remove_on_hub(device: Device, kind: str, ids: list[str], young_person: str |
     ]
     with HubClient(link.url, link.token) as client:
         assert {r.status for r in client.push(mutations).results} == {"applied"}
+
+
+def queued_as(device: Device, record_id: str, field: str, value: object) -> None:
+    """Change one field of what the outbox holds for a record, underneath the services."""
+    with device.vault.write() as session:
+        session.execute(
+            text(
+                "UPDATE outbox SET content = json_set(content, :path, json(:value))"
+                " WHERE record_id = :id"
+            ),
+            {"path": f"$.{field}", "value": json.dumps(value), "id": record_id},
+        )

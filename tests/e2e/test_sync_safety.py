@@ -29,6 +29,7 @@ from tests.e2e.devices import (
     change_on_hub,
     new_device,
     newer_hub,
+    queued_as,
     remove_on_hub,
     with_places,
 )
@@ -234,6 +235,28 @@ def test_a_change_in_conflict_with_an_unreadable_copy_waits_and_the_rest_of_the_
     assert amy.s.sync.pending_count() == 1  # only the change in conflict waits
     assert {r for r in mine} <= set(on_hub(amy))
     assert amy.records("young_person")[person]["preferred_name"] == "Ni"
+
+
+def test_a_held_change_is_not_sent_again_when_the_push_starts_over_after_a_422(
+    laptops: dict[str, Device], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later batch holds a change the hub refuses as not understood (a character queued by
+    an earlier HubDesk): it is mended and the push starts again from the outbox, still
+    leaving out the change held back for an unreadable copy."""
+    amy = laptops["north-amy"]
+    person = unreadable_on_hub(laptops, monkeypatch)
+    amy.s.cases.update(person, preferred_name="Ni")  # first in the outbox: in conflict
+    mine = [amy.s.cases.add(given_name=f"Rhys {n}", family_name="Evans") for n in range(7)]
+    queued_as(amy, mine[5], "given_name", "Rhys\x0bFive")  # in the last batch
+    sent = pushes_counted(monkeypatch)
+
+    with pytest.raises(UnreadableFromHub, match=f"id {person}"):
+        amy.sync(page_size=2)
+
+    assert sent.count(person) == 1
+    assert sent.count(mine[5]) == 2  # refused (422), mended, sent again
+    assert set(mine) <= set(on_hub(amy))
+    assert amy.s.sync.pending_count() == 1
 
 
 def test_a_held_change_goes_once_the_hubs_copy_is_corrected(

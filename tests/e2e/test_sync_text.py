@@ -7,14 +7,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
 
 from hubdesk.models import ContactNote
 from hubdesk.sync import protocol as p
 from hubdesk.sync.client import SyncEngine
 from hubdesk.sync.relay import HubRelay
 from hubdesk.sync.transport import HubClient, HubRefused
-from tests.e2e.devices import Device
+from tests.e2e.devices import Device, queued_as
 
 PASTED = "First line\x0bsecond line\x0cthird\x85 and a bell\x07."
 SENT = "First line\nsecond line\nthird\n and a bell."
@@ -37,18 +36,6 @@ def a_note(device: Device, words: str) -> tuple[str, str]:
     )
     device.s.notes.finalise(note)
     return person, note
-
-
-def queued_as(device: Device, record_id: str, field: str, value: object) -> None:
-    """Change one field of what the outbox holds for a record, underneath the services."""
-    with device.vault.write() as session:
-        session.execute(
-            text(
-                "UPDATE outbox SET content = json_set(content, :path, json(:value))"
-                " WHERE record_id = :id"
-            ),
-            {"path": f"$.{field}", "value": json.dumps(value), "id": record_id},
-        )
 
 
 def test_a_pasted_line_break_is_kept_as_one_and_reaches_the_hub(amy: Device, lead: Device) -> None:
