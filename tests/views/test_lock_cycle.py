@@ -7,6 +7,7 @@ import gc
 import weakref
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from hubdesk.app import Desktop, desktop_for
@@ -15,6 +16,7 @@ from hubdesk.services import Services
 from hubdesk.settings import Settings
 from hubdesk.store.vault import Vault
 from hubdesk.views.qt import QApplication, Qt
+from tests.conftest import PASSPHRASE
 from tests.views.desktop import open_tab, running, unlock
 
 
@@ -96,13 +98,45 @@ def test_a_locked_session_is_freed_though_the_collector_froze_it(
         qtbot.waitUntil(lambda: [ref() is None for ref in gone] == [True, True, True])
 
 
-def test_the_app_runs_the_desktop_with_the_session_collector(vault_dir: Path) -> None:
+def test_a_session_ended_before_it_settled_is_not_settled(
+    qtbot: QtBot, vault: Vault, vault_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settling waits for the event loop. A session ended before then (here the hub
+    withdrew access as the window opened) is not settled: freezing would keep its objects
+    for the process's life."""
+    vault.close()
+    seen: list[Desktop] = []
+    collector = Recording(seen)
+    with running(qtbot, vault_dir, collector=collector) as desktop:
+        seen.append(desktop)
+        show_main = desktop.show_main
+
+        def shown_then_revoked() -> None:
+            show_main()
+            desktop.revoked()  # before the event loop comes round
+
+        monkeypatch.setattr(desktop, "show_main", shown_then_revoked)
+        qtbot.keyClicks(desktop.unlock.passphrase, PASSPHRASE)
+        qtbot.keyClick(desktop.unlock.passphrase, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: desktop.notice is not None, timeout=5000)
+        qtbot.wait(100)  # the settle scheduled as the window opened has come round
+        assert collector.calls == [("thaw", False)]
+        assert gc.get_freeze_count() == 0
+        assert desktop.notice is not None
+        desktop.notice.accept()
+        assert desktop.create is not None  # the start screen, on the wiped folder
+        qtbot.addWidget(desktop.create)
+
+
+def test_the_app_runs_the_desktop_with_the_session_collector(qtbot: QtBot, vault_dir: Path) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     desktop = desktop_for(app, vault_dir)
+    qtbot.addWidget(desktop.unlock)
     try:
         assert isinstance(desktop.collector, SessionCollector)
     finally:
+        desktop.close_vault()
         app.removeEventFilter(desktop.idle)
 
 
