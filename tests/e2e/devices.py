@@ -113,22 +113,41 @@ def change_on_hub(
 ) -> None:
     """A change sent straight to the hub by another laptop, based on ``base_seq`` or else on
     the hub sequence ``device`` holds for the record."""
+    if base_seq is None:
+        with device.vault.read() as session:
+            held = session.get(RECORD_KINDS[kind], record_id)
+            assert held is not None
+            base_seq = held.server_seq
+    pushed_by_hand(device, kind, record_id, "update", content, base_seq)
+
+
+def pushed_by_hand(
+    device: Device,
+    kind: str,
+    record_id: str,
+    op: str,
+    content: dict[str, Any],
+    base_seq: int | None,
+) -> int:
+    """One change sent straight to the hub with the device's token, as another client would;
+    the hub's sequence for it."""
     link = device.s.hub.link()
     assert link is not None
-    with device.vault.read() as session:
-        seq = session.get(RECORD_KINDS[kind], record_id).server_seq  # type: ignore[union-attr]
-    seq = seq if base_seq is None else base_seq
+    young_person = record_id if kind == "young_person" else content.get("young_person_id")
     mutation = p.Mutation(
         mutation_id=uuid.uuid4(),
         kind=kind,
         record_id=record_id,
-        op="update",
-        base_seq=seq,
-        young_person_id=record_id if kind == "young_person" else content.get("young_person_id"),
+        op=op,
+        base_seq=base_seq,
+        young_person_id=young_person,
         content=content,
     )
     with HubClient(link.url, link.token) as client:
-        assert [r.status for r in client.push([mutation]).results] == ["applied"]
+        [result] = client.push([mutation]).results
+    assert result.status == "applied", result.reason
+    assert result.seq is not None
+    return result.seq
 
 
 def newer_hub(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ device's vault is wiped after the user is told."""
 from __future__ import annotations
 
 import gc
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from tests.e2e.devices import (
     change_on_hub,
     new_device,
     newer_hub,
+    pushed_by_hand,
     queued_as,
     remove_on_hub,
     with_places,
@@ -215,6 +217,33 @@ def test_a_record_this_version_cannot_read_stops_the_pull_in_words_and_the_push_
     assert amy.records("young_person") == before  # the level here is as it was
     assert mine in on_hub(amy)
     assert amy.s.sync.pending_count() == 0
+
+
+def test_a_record_new_here_without_a_needed_field_waits_in_words_until_it_is_corrected(
+    laptops: dict[str, Device],
+) -> None:
+    """The hub takes a change without every field (another client's, or another version's):
+    a laptop that does not hold the record cannot write it. The pull stops in words, nothing
+    of the page is taken, and once the record is complete on the hub it arrives."""
+    lead = laptops["north-lead"]
+    lead.sync()
+    person = str(uuid.uuid4())
+    partial = {"given_name": "Tegan", "level": "significant"}  # no family name
+    seq = pushed_by_hand(lead, "young_person", person, "create", partial, None)
+    mine = lead.s.cases.add(given_name="Owain", family_name="Price")
+    before = lead.records("young_person")
+
+    with pytest.raises(UnreadableFromHub, match="without its family name") as refused:
+        lead.sync()
+
+    assert f"young person's record (id {person})" in str(refused.value)
+    assert "Tell the hub's IT team" in str(refused.value)
+    assert lead.records("young_person") == before
+    assert mine in on_hub(lead)  # this laptop's own change still went
+    whole = {**partial, "family_name": "Morgan"}
+    pushed_by_hand(lead, "young_person", person, "update", whole, seq)
+    lead.sync()
+    assert lead.records("young_person")[person]["family_name"] == "Morgan"
 
 
 def test_a_change_in_conflict_with_an_unreadable_copy_waits_and_the_rest_of_the_push_goes(

@@ -78,6 +78,7 @@ from hubdesk.store.outbox import (
     column_values,
     content_of,
     context_of,
+    needed_columns,
     queue,
     write_content,
 )
@@ -481,6 +482,8 @@ class SyncService(ServiceBase):
     ) -> Record:
         indexed = None if record is None else indexed_words(record)
         if record is None:
+            if not change.deleted:
+                _refuse_lacking(change, change.content.keys())
             record = cls(id=change.record_id)
             session.add(record)
         if change.deleted:
@@ -899,12 +902,19 @@ class UnreadableFromHub(HubDeskError):
     """The hub sent a change this version of HubDesk cannot write (``_refuse_unreadable``):
     which record (its label and id; never the value), and which of its fields."""
 
-    def __init__(self, label: str, record_id: str, field: str) -> None:
+    def __init__(self, label: str, record_id: str, field: str, *, missing: bool = False) -> None:
+        named = field.replace("_", " ")
+        what, advice = (
+            (f"without its {named}", "Tell the hub's IT team: the record needs it on the hub.")
+            if missing
+            else (
+                f"whose {named} this version of HubDesk cannot read",
+                "Update HubDesk on this laptop; if it is up to date, tell the hub's IT team.",
+            )
+        )
         super().__init__(
-            f"The hub sent a {label} (id {record_id}) whose {field.replace('_', ' ')} this "
-            "version of HubDesk cannot read, so nothing more was taken from the hub. Changes "
-            "made on this laptop are kept here and sent at each sync. Update HubDesk on this "
-            "laptop; if it is up to date, tell the hub's IT team."
+            f"The hub sent a {label} (id {record_id}) {what}, so nothing more was taken from "
+            "the hub. Changes made on this laptop are kept here and sent at each sync. " + advice
         )
 
 
@@ -1062,11 +1072,14 @@ def _insert_new(session: Session, changes: list[p.Change]) -> None:
     """Insert records new to this laptop (``_Here.is_new``, not deleted) in one statement per
     kind, not one ORM object each: exactly the row ``_write_theirs`` would make (the columns
     ``store.outbox.write_content`` sets, the rest their defaults), with the hub's copy noted
-    as the base and the search index written after (``INSERTED``)."""
+    as the base and the search index written after (``INSERTED``). Raises
+    ``UnreadableFromHub`` for one that lacks a field it cannot be written without."""
     groups: dict[tuple[str, frozenset[str]], list[dict[str, Any]]] = {}
     inserted: dict[str, list[str]] = session.info[INSERTED]
     for change in changes:
-        values = column_values(_table(change.kind), change.content)
+        table = _table(change.kind)
+        values = column_values(table, change.content)
+        _refuse_lacking(change, values.keys())
         values.update(
             id=change.record_id,
             server_seq=change.seq,
@@ -1080,6 +1093,17 @@ def _insert_new(session: Session, changes: list[p.Change]) -> None:
     conn = session.connection()
     for (kind, _), rows in groups.items():
         conn.execute(_table(kind).insert(), rows)
+
+
+def _refuse_lacking(change: p.Change, given: Collection[str]) -> None:
+    """Raise ``UnreadableFromHub`` when a record new to this laptop lacks a field it cannot
+    be written without. The hub takes a change without every field (another version's or
+    another client's): a record held here keeps what a change leaves out, but one new here
+    cannot be written. The page is rolled back and waits, as for a value this version
+    cannot read."""
+    if lacking := needed_columns(_table(change.kind)) - set(given):
+        label = RECORD_KINDS[change.kind].label
+        raise UnreadableFromHub(label, change.record_id, min(lacking), missing=True)
 
 
 def _on_hub(record: Record, seq: int | None) -> None:

@@ -77,6 +77,20 @@ def column_values(table: FromClause, content: dict[str, Any]) -> dict[str, Any]:
 
 
 @cache
+def needed_columns(table: FromClause) -> frozenset[str]:
+    """The content keys a record new to this laptop cannot be written without: its columns
+    that are never empty and have no default (the id and the bookkeeping apart)."""
+    return frozenset(
+        column.key
+        for column in table.columns
+        if column.key in _parsers(table)
+        and not column.nullable
+        and column.default is None
+        and column.server_default is None
+    )
+
+
+@cache
 def _parsers(table: FromClause) -> dict[str, Callable[[str], Any] | None]:
     """The content keys a kind takes (its columns but the id and the bookkeeping), each with
     how its JSON text is read back (None: as it is)."""
