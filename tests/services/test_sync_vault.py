@@ -31,7 +31,7 @@ from hubdesk.models.enums import Level
 from hubdesk.services import Services
 from hubdesk.services.notes import note_doc
 from hubdesk.services.plans import ActionInput
-from hubdesk.services.sync import UnreadableFromHub
+from hubdesk.services.sync import UnreadableFromHub, _sent_query
 from hubdesk.services.sync_check import _sums_sql
 from hubdesk.store import search
 from hubdesk.store.keywrap import TEST_KDF
@@ -623,6 +623,15 @@ def test_counting_what_waits_reads_the_outbox_index_only(vault: Vault) -> None:
             )
         ]
     assert plan == ["SEARCH outbox USING COVERING INDEX ix_outbox_state (state=?)"]
+
+
+def test_settling_answers_looks_the_changes_up_by_their_ids(vault: Vault) -> None:
+    """Not by their state: that read every change waiting for each batch answered."""
+    query = _sent_query().params(ids=[str(n) for n in range(p.MAX_PUSH_BATCH)])  # a batch
+    sql = query.compile(vault.engine, compile_kwargs={"literal_binds": True})
+    with vault.read() as session:
+        plan = [r[3] for r in session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+    assert plan == ["SEARCH outbox USING INDEX sqlite_autoindex_outbox_1 (mutation_id=?)"]
 
 
 def test_a_resync_settles_only_what_the_hub_does_not_explain(

@@ -835,16 +835,23 @@ def _sent(conn: Connection, mutation_ids: list[str]) -> dict[str, Row[*tuple[Any
     """The outbox rows of these mutations still waiting for an answer, by id, as plain rows
     (one refused already is not counted again when its answer comes twice). Their content
     only where it becomes the record's base once acknowledged (not for a deletion or an
-    append-only kind, whose base keeps none)."""
+    append-only kind, whose base keeps none).
+
+    The state is compared here, not in the query: with it in the query SQLite looked the
+    rows up by state, reading every change waiting (all 10,000 of a first push, for each
+    batch of 500), not the batch's ids by the unique index."""
+    rows = conn.execute(_sent_query(), {"ids": mutation_ids})
+    return {row.mutation_id: row for row in rows if row.state == "pending"}
+
+
+def _sent_query() -> Select[*tuple[Any, ...]]:
+    """:func:`_sent`'s query, of the mutation ids in parameter ``ids``."""
     outbox = _table("outbox")
     no_base = or_(outbox.c.kind.in_(sorted(APPEND_ONLY)), outbox.c.op == "delete")
     content = type_coerce(case((no_base, null()), else_=outbox.c.content), JSON)
-    rows = conn.execute(
-        select(*_sent_columns(outbox), content.label("content")).where(
-            outbox.c.mutation_id.in_(mutation_ids), outbox.c.state == "pending"
-        )
+    return select(*_sent_columns(outbox), outbox.c.state, content.label("content")).where(
+        outbox.c.mutation_id.in_(bindparam("ids", expanding=True))
     )
-    return {row.mutation_id: row for row in rows}
 
 
 def _contexts_of(session: Session, rows: Sequence[Row[*tuple[Any, ...]]]) -> dict[int, str | None]:
