@@ -4,6 +4,7 @@ changes said in the status bar; the network coming back brings a sync."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -18,7 +19,7 @@ from hubdesk.views.plan_tab import PlanTab
 from hubdesk.views.qt import QApplication, Qt
 from hubdesk.views.sync_dialogs import RefusedDialog
 from hubdesk.views.sync_worker import Phase, SyncWorker
-from tests.e2e.devices import change_on_hub, newer_hub
+from tests.e2e.devices import change_on_hub, newer_hub, pushed_by_hand
 from tests.views.a11y import mnemonic_clashes, unnamed_controls
 from tests.views.conftest_sync import NOWHERE, Device, Gate, point_at
 
@@ -167,6 +168,20 @@ def test_a_record_this_version_cannot_read_asks_for_an_update_and_changes_still_
     with amy.vault.read() as session:  # only the change in conflict waits
         waiting = session.execute(select(OutboxEntry.kind, OutboxEntry.record_id)).all()
     assert [tuple(row) for row in waiting] == [("young_person", person)]
+
+
+def test_a_record_new_here_incomplete_on_the_hub_says_to_ask_the_hubs_it_team(
+    qtbot: QtBot, amy: Device, window_on: OpenWindow
+) -> None:
+    amy.sync()
+    person = str(uuid.uuid4())
+    pushed_by_hand(amy, "young_person", person, "create", {"given_name": "Tegan"}, None)
+    window = window_on(amy)
+    sync_until(qtbot, window.sync.worker, Phase.HUB_RECORD_INCOMPLETE)
+    assert window.hub.label.text() == "A record on the hub needs correcting: ask the hub's IT team"
+    assert window.hub.label.toolTip().startswith(
+        f"The hub sent a young person's record (id {person}) without its family name"
+    )
 
 
 def test_changes_the_hub_refused_are_counted_and_listed_with_its_reasons(

@@ -910,6 +910,9 @@ class UnreadableFromHub(HubDeskError):
     which record (its label and id; never the value), and which of its fields."""
 
     def __init__(self, label: str, record_id: str, field: str, *, missing: bool = False) -> None:
+        #: The field is missing (the record needs correcting on the hub), not unknown here
+        #: (HubDesk needs updating).
+        self.missing = missing
         named = field.replace("_", " ")
         what, advice = (
             (f"without its {named}", "Tell the hub's IT team: the record needs it on the hub.")

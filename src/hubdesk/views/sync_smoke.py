@@ -65,6 +65,20 @@ def states() -> list[tuple[str, SyncState]]:
                 hub_url=HUB,
             ),
         ),
+        (
+            "Hub record incomplete",
+            SyncState(
+                Phase.HUB_RECORD_INCOMPLETE,
+                synced_at=synced,
+                detail=UnreadableFromHub(
+                    "young person's record",
+                    "5d50e74a-eb5c-49c7-a655-b3004853fc0f",
+                    "family_name",
+                    missing=True,
+                ).message,
+                hub_url=HUB,
+            ),
+        ),
     ]
 
 

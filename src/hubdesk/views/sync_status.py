@@ -90,6 +90,8 @@ def state_words(state: SyncState) -> tuple[str, str]:
         )
     if phase is Phase.UPDATE_NEEDED:
         return "Update HubDesk to receive the hub's changes", state.detail
+    if phase is Phase.HUB_RECORD_INCOMPLETE:
+        return "A record on the hub needs correcting: ask the hub's IT team", state.detail
     return "Sync did not finish", (
         f"{state.detail} Everything stays on this laptop; HubDesk will try again."
     )

@@ -51,6 +51,7 @@ class Phase(enum.Enum):
     ASKING = "asking"  # stopped before removing most records: waiting for the person's answer
     HELD = "held"  # the person said Stop: no sync on its own until they choose Sync now
     UPDATE_NEEDED = "update needed"  # the hub sent what this version cannot read
+    HUB_RECORD_INCOMPLETE = "hub record incomplete"  # sent a record new here without a field
     PROBLEM = "problem"
 
 
@@ -237,7 +238,8 @@ class SyncWorker(QObject):
         elif isinstance(exc, SignInNeeded):
             self._set(replace(self.state, phase=Phase.SIGN_IN_NEEDED, detail=exc.message))
         elif isinstance(exc, UnreadableFromHub):
-            self._set(replace(self.state, phase=Phase.UPDATE_NEEDED, detail=exc.message))
+            phase = Phase.HUB_RECORD_INCOMPLETE if exc.missing else Phase.UPDATE_NEEDED
+            self._set(replace(self.state, phase=phase, detail=exc.message))
         elif isinstance(exc, HubDeskError):
             self._set(replace(self.state, phase=Phase.PROBLEM, detail=exc.message))
         else:
