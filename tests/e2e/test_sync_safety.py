@@ -219,6 +219,30 @@ def test_a_record_this_version_cannot_read_stops_the_pull_in_words_and_the_push_
     assert amy.s.sync.pending_count() == 0
 
 
+def test_a_held_change_to_a_record_removed_and_purged_on_the_hub_is_refused_in_words(
+    laptops: dict[str, Device], monkeypatch: pytest.MonkeyPatch, hub: Hub
+) -> None:
+    """The hub's IT team removed the record the held change is for, and its tombstone was
+    purged before the laptop came back: the change is refused with the reason (never
+    answered with the unreadable copy again), the sync completes, and nothing comes back."""
+    amy, lead = laptops["north-amy"], laptops["north-lead"]
+    person = unreadable_on_hub(laptops, monkeypatch)
+    amy.s.cases.update(person, preferred_name="Ni")
+    with pytest.raises(UnreadableFromHub):
+        amy.sync()
+    pushed_by_hand(lead, "young_person", person, "delete", {}, hub_copy(amy, person).seq)
+    hub.purge_tombstones(timedelta(seconds=-60))
+
+    report = amy.sync()
+
+    assert report.pushed.rejected == 1
+    [refused] = amy.s.sync.rejected()
+    assert (refused.record_id, refused.reason) == (person, "This record was removed from the hub.")
+    assert person not in on_hub(amy)
+    amy.sync()
+    assert person not in on_hub(amy)  # not pushed back by the check either
+
+
 def test_a_record_new_here_without_a_needed_field_waits_in_words_until_it_is_corrected(
     laptops: dict[str, Device],
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from hubdesk.server.hub import Hub
@@ -125,6 +126,47 @@ def test_a_replayed_conflict_carries_the_hubs_copy_as_it_is_now(
     _, cai = served.enrol("south-cai")
     [held] = [c for c in pull_all(served, cai) if c["record_id"] == person]
     assert held["content"] == {"name": "D"}  # the replays changed nothing
+
+
+def test_a_replayed_conflict_never_serves_the_stored_copy_again(
+    served: Served, org: Org, hub: Hub
+) -> None:
+    """Its reason is the record's as it is now; a record gone from the hub (its tombstone
+    purged) refuses the change, and one out of the device's reach refuses it for that."""
+    _, amy = served.enrol("north-amy")
+    _, lead = served.enrol("north-lead")
+    first_case, seq = new_case(served, amy)
+    [mine] = push(served, amy, mutation("young_person", first_case, "update", {"n": 1}, seq))
+    theirs = mutation("young_person", first_case, "update", {"n": 2}, seq)
+    [first] = push(served, lead, theirs)
+    assert "changed on the hub" in first["reason"]
+    push(served, amy, mutation("young_person", first_case, "delete", None, mine["seq"]))
+    [deleted] = push(served, lead, theirs)
+    assert deleted["server_copy"] == {"deleted": True, "content": {}}
+    assert "deleted on the hub" in deleted["reason"]
+    hub.purge_tombstones(timedelta(seconds=-60))
+    [purged] = push(served, lead, theirs)
+    assert (purged["status"], purged["reason"]) == (
+        "rejected",
+        "This record was removed from the hub.",
+    )
+    assert purged.get("server_copy") is None
+    # Out of reach as well as gone: refused for that, and still nothing of the first copy.
+    other_case, seq = new_case(served, amy)
+    [mine] = push(served, amy, mutation("young_person", other_case, "update", {"n": 1}, seq))
+    theirs = mutation("young_person", other_case, "update", {"n": 2}, seq)
+    push(served, lead, theirs)
+    hub.allocate(other_case, "south-cai", None)
+    _, cai = served.enrol("south-cai")
+    [held] = [c for c in pull_all(served, cai) if c["record_id"] == other_case]
+    push(served, cai, mutation("young_person", other_case, "delete", None, held["seq"]))
+    hub.purge_tombstones(timedelta(seconds=-60))
+    [moved] = push(served, lead, theirs)
+    assert (moved["status"], moved["reason"]) == (
+        "rejected",
+        "This young person is not on your caseload.",
+    )
+    assert moved.get("server_copy") is None
 
 
 def test_deletes_are_tombstones_and_delete_versus_edit_is_a_conflict(

@@ -625,6 +625,32 @@ def test_counting_what_waits_reads_the_outbox_index_only(vault: Vault) -> None:
     assert plan == ["SEARCH outbox USING COVERING INDEX ix_outbox_state (state=?)"]
 
 
+def test_a_record_new_here_is_written_as_the_whole_page_leaves_it(lead: Services) -> None:
+    """A page changing a record new here twice (the first change without a needed field)
+    writes it; one still without the field after every change refuses the page in words."""
+    made, lacking = str(uuid.uuid4()), str(uuid.uuid4())
+
+    def change(record_id: str, seq: int, content: dict[str, Any]) -> p.Change:
+        return p.Change(
+            seq=seq,
+            kind="young_person",
+            record_id=record_id,
+            young_person_id=record_id,
+            deleted=False,
+            content=content,
+        )
+
+    first = change(made, 1, {"given_name": "Nia"})
+    lead.sync.apply_page(PaperHub().page([first, change(made, 2, {"family_name": "Hughes"})]))
+    assert rows(lead, "young_person")[made]["family_name"] == "Hughes"
+    twice = [change(lacking, 3, {"given_name": "Tegan"}), change(lacking, 4, {"level": "emerging"})]
+    with pytest.raises(UnreadableFromHub, match="without its family name") as refused:
+        lead.sync.apply_page(PaperHub().page(twice))
+    assert refused.value.missing
+    assert lacking not in rows(lead, "young_person")
+    assert lead.sync.cursor() == 2
+
+
 def test_settling_answers_looks_the_changes_up_by_their_ids(vault: Vault) -> None:
     """Not by their state: that read every change waiting for each batch answered."""
     query = _sent_query().params(ids=[str(n) for n in range(p.MAX_PUSH_BATCH)])  # a batch

@@ -4,7 +4,8 @@
 equals the one the device based it on; otherwise it is a *conflict* and the hub's copy goes
 back, so the device keeps both. An update based on a tombstone restores the record (the
 device saw the deletion and kept its copy). Every mutation's first result is stored under its
-id: a replay (the device never saw the answer) returns that result and changes nothing.
+id: a replay (the device never saw the answer) returns that result and changes nothing (a
+conflict is answered again with the record as it is then: see ``_replayed``).
 A push of many mutations reads what they need in three statements and writes in one
 statement per table (``_Batch``), but answers exactly as if each mutation had been pushed on
 its own, in order: each sees what the ones before it did.
@@ -353,27 +354,37 @@ def _replayed(first: _Applied, batch: _Batch, who: Principal, m: p.Mutation) -> 
     A conflict is answered again with the hub's record as it is now, not as it was: a
     laptop that could not take the first copy (one its version cannot write) sends the
     same change until it can, and once the hub's IT team have corrected the record the
-    laptop must be given the corrected copy, not the first one for ever. Nothing changes
-    on the hub either way; the copy is given only while the device may still see it."""
+    laptop must be given the corrected copy, not the first one for ever. The stored copy is
+    never served again: only the record as it is, and only while the device may still see
+    it; a record no longer on the hub at all (its tombstone purged) refuses the change.
+    Nothing changes on the hub either way."""
     if (first.device_id, first.kind, first.record_id) != (who.device_id, m.kind, m.record_id):
         return _rejected(m, "This change id was already used for another change.")
     result = p.MutationResult.model_validate(first.result)
     if result.status == "applied":
         return result.model_copy(update={"status": "duplicate"})
-    row = batch.records.get((m.kind, m.record_id))
-    if result.status != "conflict" or row is None:
+    if result.status != "conflict":
         return result  # a rejection is answered the same way again
+    row = batch.records.get((m.kind, m.record_id))
     if refusal := _out_of_scope(batch, who, m, row):
         return _rejected(m, refusal)
-    return _conflict(m, row, result.reason or "")
+    if row is None:
+        return _rejected(m, "This record was removed from the hub.")
+    return _conflict(m, row)
 
 
 def _rejected(m: p.Mutation, reason: str) -> p.MutationResult:
     return p.MutationResult(mutation_id=m.mutation_id, status="rejected", reason=reason)
 
 
-def _conflict(m: p.Mutation, row: _Record, reason: str) -> p.MutationResult:
-    """The hub's record, as it is now, against which ``m`` could not apply."""
+def _conflict(m: p.Mutation, row: _Record) -> p.MutationResult:
+    """The hub's record, as it is now, against which ``m`` could not apply, and why."""
+    if m.op in ("create", "append"):
+        reason = "A record with this id is already on the hub with other content."
+    elif row.deleted:
+        reason = "This record was deleted on the hub while it was being changed."
+    else:
+        reason = "This record was changed on the hub since this device last had it."
     return p.MutationResult(
         mutation_id=m.mutation_id,
         status="conflict",
@@ -410,9 +421,7 @@ def _apply(
         if row is not None:
             if row.content == m.content and not row.deleted:
                 return p.MutationResult(mutation_id=m.mutation_id, status="applied", seq=row.seq)
-            return _conflict(
-                m, row, "A record with this id is already on the hub with other content."
-            )
+            return _conflict(m, row)
     elif row is None:
         return _rejected(m, "There is no such record on the hub to change.")
     elif m.kind in APPEND_ONLY:  # neither changed nor removed once on the hub
@@ -422,11 +431,9 @@ def _apply(
     elif row.deleted and row.seq != m.base_seq:
         # (An update based on the tombstone itself goes on and restores the record: the
         # device saw the deletion and chose to keep its copy.)
-        return _conflict(m, row, "This record was deleted on the hub while it was being changed.")
+        return _conflict(m, row)
     elif row.seq != m.base_seq:
-        return _conflict(
-            m, row, "This record was changed on the hub since this device last had it."
-        )
+        return _conflict(m, row)
 
     seq = changes.take(m.kind, m.record_id, m.op, hub.clock())
     if row is None:

@@ -170,6 +170,7 @@ class SyncService(ServiceBase):
             session.info[INSERTED] = {}
             with session.no_autoflush:
                 yield session
+            _refuse_incomplete(session.new)
             session.flush()
             _write_bases(session, session.info.pop(BASES))
             reindex_written(
@@ -482,8 +483,6 @@ class SyncService(ServiceBase):
     ) -> Record:
         indexed = None if record is None else indexed_words(record)
         if record is None:
-            if not change.deleted:
-                _refuse_lacking(change, change.content.keys())
             record = cls(id=change.record_id)
             session.add(record)
         if change.deleted:
@@ -1089,7 +1088,7 @@ def _insert_new(session: Session, changes: list[p.Change]) -> None:
     for change in changes:
         table = _table(change.kind)
         values = column_values(table, change.content)
-        _refuse_lacking(change, values.keys())
+        _refuse_lacking(change.kind, change.record_id, values.keys())
         values.update(
             id=change.record_id,
             server_seq=change.seq,
@@ -1105,15 +1104,25 @@ def _insert_new(session: Session, changes: list[p.Change]) -> None:
         conn.execute(_table(kind).insert(), rows)
 
 
-def _refuse_lacking(change: p.Change, given: Collection[str]) -> None:
+def _refuse_lacking(kind: str, record_id: str, given: Collection[str]) -> None:
     """Raise ``UnreadableFromHub`` when a record new to this laptop lacks a field it cannot
     be written without. The hub takes a change without every field (another version's or
     another client's): a record held here keeps what a change leaves out, but one new here
     cannot be written. The page is rolled back and waits, as for a value this version
     cannot read."""
-    if lacking := needed_columns(_table(change.kind)) - set(given):
-        label = RECORD_KINDS[change.kind].label
-        raise UnreadableFromHub(label, change.record_id, min(lacking), missing=True)
+    if lacking := needed_columns(_table(kind)) - set(given):
+        raise UnreadableFromHub(RECORD_KINDS[kind].label, record_id, min(lacking), missing=True)
+
+
+def _refuse_incomplete(new: Iterable[object]) -> None:
+    """:func:`_refuse_lacking` for the records new to this laptop made as objects (a record
+    the page changes more than once, or one merged with nothing here), as they stand once
+    every change is written: a later change of the page may give what an earlier left out."""
+    for record in new:
+        if isinstance(record, Record) and record.__tablename__ in RECORD_KINDS:
+            kind = record.__tablename__
+            held = {c for c in needed_columns(_table(kind)) if getattr(record, c) is not None}
+            _refuse_lacking(kind, record.id, held)
 
 
 def _on_hub(record: Record, seq: int | None) -> None:

@@ -4,7 +4,8 @@ One ``run()`` is one sync:
 
 1. **Push** the outbox in batches until it is empty. Each answer is settled in the vault
    (``services.sync``); a batch whose answer never came is sent again as the very same
-   mutations, and the hub answers a replay with its first result.
+   mutations, and the hub answers a replay with its first result (a conflict with the
+   hub's record as it is then).
 2. **Pull** pages after the stored cursor; each page and the cursor after it are written in
    one transaction. Before a page is written, the fail-safe counts what it would delete: a
    sync that would remove more than half of the records on this laptop stops and asks.
@@ -466,8 +467,9 @@ class _Ahead:
     A run that ends does not wait for a call still in flight (a sync stopped by the
     fail-safe, a lock or an error): its answer is dropped, never written. A push whose answer
     is dropped is sent again next time as the same mutations, and the hub answers a replay with
-    its first result. The threads are daemons, so ``hubdesk sync`` ending on an error does not
-    wait at exit for such a call and its retries."""
+    its first result (a conflict with the record as it is then). The threads are daemons, so
+    ``hubdesk sync`` ending on an error does not wait at exit for such a call and its
+    retries."""
 
     def __init__(self, retrying: Retrying) -> None:
         self._retrying = retrying
