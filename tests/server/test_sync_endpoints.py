@@ -145,12 +145,7 @@ def test_a_replayed_conflict_never_serves_the_stored_copy_again(
     assert deleted["server_copy"] == {"deleted": True, "content": {}}
     assert "deleted on the hub" in deleted["reason"]
     hub.purge_tombstones(timedelta(seconds=-60))
-    [purged] = push(served, lead, theirs)
-    assert (purged["status"], purged["reason"]) == (
-        "rejected",
-        "This record was removed from the hub.",
-    )
-    assert purged.get("server_copy") is None
+    refused_for(served, lead, theirs, "This record was removed from the hub.")
     # Out of reach as well as gone: refused for that, and still nothing of the first copy.
     other_case, seq = new_case(served, amy)
     [mine] = push(served, amy, mutation("young_person", other_case, "update", {"n": 1}, seq))
@@ -161,12 +156,14 @@ def test_a_replayed_conflict_never_serves_the_stored_copy_again(
     [held] = [c for c in pull_all(served, cai) if c["record_id"] == other_case]
     push(served, cai, mutation("young_person", other_case, "delete", None, held["seq"]))
     hub.purge_tombstones(timedelta(seconds=-60))
-    [moved] = push(served, lead, theirs)
-    assert (moved["status"], moved["reason"]) == (
-        "rejected",
-        "This young person is not on your caseload.",
-    )
-    assert moved.get("server_copy") is None
+    refused_for(served, lead, theirs, "This young person is not on your caseload.")
+
+
+def refused_for(served: Served, token: str, change: dict[str, Any], reason: str) -> None:
+    """The change is refused for ``reason``, with no copy of the record."""
+    [answer] = push(served, token, change)
+    assert (answer["status"], answer["reason"]) == ("rejected", reason)
+    assert answer.get("server_copy") is None
 
 
 def test_deletes_are_tombstones_and_delete_versus_edit_is_a_conflict(

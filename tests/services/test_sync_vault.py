@@ -631,14 +631,7 @@ def test_a_record_new_here_is_written_as_the_whole_page_leaves_it(lead: Services
     made, lacking = str(uuid.uuid4()), str(uuid.uuid4())
 
     def change(record_id: str, seq: int, content: dict[str, Any]) -> p.Change:
-        return p.Change(
-            seq=seq,
-            kind="young_person",
-            record_id=record_id,
-            young_person_id=record_id,
-            deleted=False,
-            content=content,
-        )
+        return person_change(seq, record_id, content)
 
     first = change(made, 1, {"given_name": "Nia"})
     lead.sync.apply_page(PaperHub().page([first, change(made, 2, {"family_name": "Hughes"})]))
