@@ -629,14 +629,14 @@ def test_a_record_new_here_is_written_as_the_whole_page_leaves_it(lead: Services
     """A page changing a record new here twice (the first change without a needed field)
     writes it; one still without the field after every change refuses the page in words."""
     made, lacking = str(uuid.uuid4()), str(uuid.uuid4())
-
-    def change(record_id: str, seq: int, content: dict[str, Any]) -> p.Change:
-        return person_change(seq, record_id, content)
-
-    first = change(made, 1, {"given_name": "Nia"})
-    lead.sync.apply_page(PaperHub().page([first, change(made, 2, {"family_name": "Hughes"})]))
+    first = person_change(1, made, {"given_name": "Nia"})
+    then = person_change(2, made, {"family_name": "Hughes"})
+    lead.sync.apply_page(PaperHub().page([first, then]))
     assert rows(lead, "young_person")[made]["family_name"] == "Hughes"
-    twice = [change(lacking, 3, {"given_name": "Tegan"}), change(lacking, 4, {"level": "emerging"})]
+    twice = [
+        person_change(3, lacking, {"given_name": "Tegan"}),
+        person_change(4, lacking, {"level": "emerging"}),
+    ]
     with pytest.raises(UnreadableFromHub, match="without its family name") as refused:
         lead.sync.apply_page(PaperHub().page(twice))
     assert refused.value.missing
