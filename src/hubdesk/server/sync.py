@@ -168,9 +168,16 @@ class _Allocated:
     allocated_at: datetime
 
 
+#: How a first result is kept: as JSON, without ``server_copy``. A replayed conflict is
+#: answered with the record as it is then (``_replayed``), never with the copy it carried,
+#: so the copy would be personal data kept for nothing, for ever, beyond the reach of a
+#: deletion (a tombstone keeps no content; hub migration 0010 removed the copies kept before).
+_KEPT: dict[str, Any] = {"mode": "json", "exclude": {"server_copy"}}
+
+
 @dataclass(frozen=True)
 class _Applied:
-    """A mutation's first result, as ``applied_mutation`` keeps it."""
+    """A mutation's first result, as ``applied_mutation`` keeps it (``_KEPT``)."""
 
     device_id: str
     kind: str | None
@@ -232,7 +239,9 @@ class _Batch:
     def add_applied(
         self, key: str, who: Principal, m: p.Mutation, result: p.MutationResult, at: datetime
     ) -> None:
-        first = _Applied(who.device_id, m.kind, m.record_id, result.model_dump(mode="json"))
+        """Keep a mutation's first result, without the hub's copy of the record a conflict
+        carries (``_KEPT``)."""
+        first = _Applied(who.device_id, m.kind, m.record_id, result.model_dump(**_KEPT))
         self.applied[key] = first
         self.new_applied.append(
             {
@@ -354,10 +363,10 @@ def _replayed(first: _Applied, batch: _Batch, who: Principal, m: p.Mutation) -> 
     A conflict is answered again with the hub's record as it is now, not as it was: a
     laptop that could not take the first copy (one its version cannot write) sends the
     same change until it can, and once the hub's IT team have corrected the record the
-    laptop must be given the corrected copy, not the first one for ever. The stored copy is
-    never served again: only the record as it is, and only while the device may still see
-    it; a record no longer on the hub at all (its tombstone purged) refuses the change.
-    Nothing changes on the hub either way."""
+    laptop must be given the corrected copy, not the first one for ever. The first copy is
+    not kept (``_KEPT``): only the record as it is is served, and only while the device may
+    still see it; a record no longer on the hub at all (its tombstone purged) refuses the
+    change. Nothing changes on the hub either way."""
     if (first.device_id, first.kind, first.record_id) != (who.device_id, m.kind, m.record_id):
         return _rejected(m, "This change id was already used for another change.")
     result = p.MutationResult.model_validate(first.result)
