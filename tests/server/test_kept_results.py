@@ -72,7 +72,7 @@ def test_migration_0010_takes_the_copies_out_of_the_results_kept_before(
 ) -> None:
     db = Database(database_url)
     copy = {"deleted": False, "content": {"family_name": "Example"}}
-    results = {
+    results: dict[str, dict[str, Any]] = {
         "conflict": {"status": "conflict", "seq": 4, "server_copy": copy, "reason": "Changed."},
         "applied": {"status": "applied", "seq": 5, "server_copy": None, "reason": None},
         "rejected": {"status": "rejected", "seq": None, "reason": "Not yours."},
