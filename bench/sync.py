@@ -105,6 +105,7 @@ from faker.providers.lorem.en_US import Provider as EnglishLorem
 from sqlalchemy import create_engine, text
 
 from hubdesk.collector import collect_less
+from hubdesk.ids import new_id, time_ordered_uuid
 from hubdesk.models import ContactNote, YoungPerson
 from hubdesk.models.enums import Level
 from hubdesk.models.notes import NoteKind, NoteStatus
@@ -946,7 +947,7 @@ class Changes:
         content = dict(self.templates.person)
         given = self.texts.fake.first_name()
         content.update(
-            id=str(uuid.uuid4()),
+            id=new_id(),  # as HubDesk makes ids (time-ordered)
             created_at=now.isoformat(),
             given_name=given,
             family_name=self.texts.fake.last_name(),
@@ -960,7 +961,7 @@ class Changes:
         person = device.rng.choice(list(device.people))
         content = dict(self.templates.note)
         content.update(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             created_at=now.isoformat(),
             young_person_id=person,
             occurred_at=(now - timedelta(hours=device.rng.randint(1, 48))).isoformat(),
@@ -982,7 +983,7 @@ def _mutation(
     kind: str, record_id: str, op: str, content: dict[str, Any], base: int | None, yp: str | None
 ) -> p.Mutation:
     return p.Mutation(
-        mutation_id=uuid.uuid4(),
+        mutation_id=time_ordered_uuid(),
         kind=kind,
         record_id=record_id,
         op=op,

@@ -9,7 +9,6 @@ sequence number at last sync (``server_seq``, null before the first sync) and a 
 from __future__ import annotations
 
 import enum
-import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime
@@ -20,6 +19,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from hubdesk import ids
 from hubdesk.timeutil import as_utc, utcnow
 
 NAMING = {
@@ -78,10 +78,8 @@ class EnumText(TypeDecorator[Any]):
 
 
 #: Where new record ids come from. Demo data swaps in a seeded source so the same seed gives
-#: the same caseload, ids included; everything else uses random UUIDs.
-id_source: ContextVar[Callable[[], str]] = ContextVar(
-    "id_source", default=lambda: str(uuid.uuid4())
-)
+#: the same caseload, ids included; everything else uses time-ordered UUIDs (``hubdesk.ids``).
+id_source: ContextVar[Callable[[], str]] = ContextVar("id_source", default=ids.new_id)
 
 
 #: Set in ``session.info`` while applying what the hub sent: those writes are the hub's word,

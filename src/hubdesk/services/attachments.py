@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PureWindowsPath
@@ -27,6 +26,7 @@ from pathlib import Path, PureWindowsPath
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from hubdesk import ids
 from hubdesk.errors import DomainError, NotFoundError
 from hubdesk.models import (
     Attachment,
@@ -284,7 +284,7 @@ class AttachmentShelf:
                 )
             ).all()
             for row in rows:
-                row.mutation_id = str(uuid.uuid4())
+                row.mutation_id = ids.new_id()
                 row.state, row.reason = "pending", None
             session.execute(delete(OutboxSent).where(OutboxSent.seq.in_([r.seq for r in rows])))
             return len(rows)

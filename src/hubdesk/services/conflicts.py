@@ -8,7 +8,6 @@ so the resolution reaches every device. Nothing is overwritten without a choice.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -16,6 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hubdesk import ids
 from hubdesk.errors import DomainError, NotFoundError
 from hubdesk.models import RECORD_KINDS, Context, SyncConflict
 from hubdesk.services.base import ServiceBase
@@ -79,7 +79,7 @@ def keep_conflict(
     """Keep both sides of a record until a person chooses (the caller audits it)."""
     session.add(
         SyncConflict(
-            id=str(uuid.uuid4()),
+            id=ids.new_id(),
             kind=kind,
             record_id=record_id,
             young_person_id=young_person_id,

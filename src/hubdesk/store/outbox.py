@@ -16,7 +16,6 @@ through the same connection, so the change and its row commit together or not at
 from __future__ import annotations
 
 import enum
-import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
@@ -27,6 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause
 
+from hubdesk import ids
 from hubdesk.models import RECORD_KINDS, OutboxEntry, OutboxSent, Record, YoungPerson
 from hubdesk.models.base import FROM_HUB, UTCDateTime
 from hubdesk.models.missing import MissingEpisode, ReturnInterview
@@ -221,7 +221,7 @@ def _queue(conn: Connection, record: Record, op: str, now: datetime) -> None:
         return
     conn.execute(
         insert(OutboxEntry).values(
-            mutation_id=str(uuid.uuid4()),
+            mutation_id=ids.new_id(),
             kind=kind,
             record_id=record.id,
             op=op,
