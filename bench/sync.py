@@ -105,7 +105,7 @@ from faker.providers.lorem.en_US import Provider as EnglishLorem
 from sqlalchemy import create_engine, text
 
 from hubdesk.collector import collect_less
-from hubdesk.ids import new_id, time_ordered_uuid
+from hubdesk.ids import new_id, ordered_uuid
 from hubdesk.models import ContactNote, YoungPerson
 from hubdesk.models.enums import Level
 from hubdesk.models.notes import NoteKind, NoteStatus
@@ -947,7 +947,7 @@ class Changes:
         content = dict(self.templates.person)
         given = self.texts.fake.first_name()
         content.update(
-            id=new_id(),  # as HubDesk makes ids (time-ordered)
+            id=new_id(),  # as HubDesk makes ids (in order: hubdesk.ids)
             created_at=now.isoformat(),
             given_name=given,
             family_name=self.texts.fake.last_name(),
@@ -983,7 +983,7 @@ def _mutation(
     kind: str, record_id: str, op: str, content: dict[str, Any], base: int | None, yp: str | None
 ) -> p.Mutation:
     return p.Mutation(
-        mutation_id=time_ordered_uuid(),
+        mutation_id=ordered_uuid(),
         kind=kind,
         record_id=record_id,
         op=op,

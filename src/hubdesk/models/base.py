@@ -78,7 +78,7 @@ class EnumText(TypeDecorator[Any]):
 
 
 #: Where new record ids come from. Demo data swaps in a seeded source so the same seed gives
-#: the same caseload, ids included; everything else uses time-ordered UUIDs (``hubdesk.ids``).
+#: the same caseload, ids included; everything else uses UUIDs in the order made (``hubdesk.ids``).
 id_source: ContextVar[Callable[[], str]] = ContextVar("id_source", default=ids.new_id)
 
 
