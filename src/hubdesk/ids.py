@@ -13,7 +13,9 @@ starts (as SQL Server's ``NEWSEQUENTIALID`` does at each start of Windows), so i
 run sort one after another, and the next run's begin somewhere else. A time in the id (UUID
 version 7) would have told the hub, for ever, when each change was queued on the laptop (a
 change carries no time of its own; the hub knows only when it was pushed), and, in its audit
-log, when a record was made after the record itself is gone. The layout is version 7's with
+log, when a record was made after the record itself is gone. (What a counter tells is how
+many ids one run made between two of its ids, some of them for things that never leave the
+laptop, such as kept conflicts.) The layout is version 7's with
 the counter where the time would be, so the version is 8 (RFC 9562's for ids laid out by
 their maker): 48 bits of counter, the version, 12 random bits, the variant, 62 random bits.
 """
