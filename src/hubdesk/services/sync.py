@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, cast
 
 from pydantic import ValidationError
@@ -843,8 +844,10 @@ def _sent(conn: Connection, mutation_ids: list[str]) -> dict[str, Row[*tuple[Any
     return {row.mutation_id: row for row in rows if row.state == "pending"}
 
 
+@cache
 def _sent_query() -> Select[*tuple[Any, ...]]:
-    """:func:`_sent`'s query, of the mutation ids in parameter ``ids``."""
+    """:func:`_sent`'s query, of the mutation ids in parameter ``ids`` (built once: a push
+    settles each of its batches with it)."""
     outbox = _table("outbox")
     no_base = or_(outbox.c.kind.in_(sorted(APPEND_ONLY)), outbox.c.op == "delete")
     content = type_coerce(case((no_base, null()), else_=outbox.c.content), JSON)
