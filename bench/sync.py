@@ -105,8 +105,9 @@ from faker.providers.lorem.en_US import Provider as EnglishLorem
 from sqlalchemy import create_engine, text
 
 from hubdesk.collector import collect_less
-from hubdesk.ids import new_id, ordered_uuid
+from hubdesk.ids import ordered_uuid
 from hubdesk.models import ContactNote, YoungPerson
+from hubdesk.models.base import new_id
 from hubdesk.models.enums import Level
 from hubdesk.models.notes import NoteKind, NoteStatus
 from hubdesk.server.db import Database, normalise_url
@@ -947,7 +948,7 @@ class Changes:
         content = dict(self.templates.person)
         given = self.texts.fake.first_name()
         content.update(
-            id=new_id(),  # as HubDesk makes ids (in order: hubdesk.ids)
+            id=new_id(),  # as HubDesk makes record ids (hubdesk.ids)
             created_at=now.isoformat(),
             given_name=given,
             family_name=self.texts.fake.last_name(),

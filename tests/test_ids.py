@@ -28,7 +28,7 @@ def test_an_id_is_a_uuid_of_version_8_whose_first_48_bits_count(
 
 
 def test_ids_made_one_after_another_sort_in_the_order_they_were_made() -> None:
-    made = [ids.new_id() for _ in range(5000)]
+    made = [ids.ordered_id() for _ in range(5000)]
     assert sorted(made) == made
     assert len(set(made)) == len(made)
 

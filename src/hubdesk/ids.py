@@ -15,9 +15,12 @@ version 7) would have told the hub, for ever, when each change was queued on the
 change carries no time of its own; the hub knows only when it was pushed), and, in its audit
 log, when a record was made after the record itself is gone. (What a counter tells is how
 many ids one run made between two of its ids, some of them for things that never leave the
-laptop, such as kept conflicts.) The layout is version 7's with
-the counter where the time would be, so the version is 8 (RFC 9562's for ids laid out by
-their maker): 48 bits of counter, the version, 12 random bits, the variant, 62 random bits.
+laptop, such as kept conflicts.)
+
+The layout is version 7's with the counter where the time would be, so the version is 8
+(RFC 9562's for ids laid out by their maker): 48 bits of counter, the version, 12 random
+bits, the variant, 62 random bits. Record ids are made through ``models.base.new_id``, which
+demo data can swap for a seeded source; other ids call :func:`ordered_id` directly.
 """
 
 from __future__ import annotations
@@ -50,6 +53,6 @@ def ordered_uuid() -> uuid.UUID:
     return _ordered()
 
 
-def new_id() -> str:
+def ordered_id() -> str:
     """A new id, as text (how records and changes keep it)."""
     return str(ordered_uuid())

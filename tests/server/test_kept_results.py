@@ -52,12 +52,13 @@ def test_a_conflicts_first_result_is_kept_without_the_hubs_copy(hub: Hub, org: O
     assert "server_copy" not in kept
     assert (kept["status"], kept["seq"], kept["reason"]) == ("conflict", first.seq, first.reason)
     applied = new_mutation("young_person", person, "update", {"n": 3}, first.seq)
-    assert answer(hub, amy, applied).status == "applied"
+    done = answer(hub, amy, applied)
+    assert done.status == "applied"
     assert "server_copy" not in kept_result(hub, applied.mutation_id)
 
     # The record deleted: nothing of its content is left in the results either, and the
     # replay carries the record as it is now.
-    remove = new_mutation("young_person", person, "delete", {}, first.seq + 1)
+    remove = new_mutation("young_person", person, "delete", {}, done.seq)
     assert answer(hub, amy, remove).status == "applied"
     with hub.db.engine.connect() as conn:
         results = conn.execute(text("SELECT result FROM applied_mutation")).scalars().all()

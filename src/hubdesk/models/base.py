@@ -79,7 +79,7 @@ class EnumText(TypeDecorator[Any]):
 
 #: Where new record ids come from. Demo data swaps in a seeded source so the same seed gives
 #: the same caseload, ids included; everything else uses UUIDs in the order made (``hubdesk.ids``).
-id_source: ContextVar[Callable[[], str]] = ContextVar("id_source", default=ids.new_id)
+id_source: ContextVar[Callable[[], str]] = ContextVar("id_source", default=ids.ordered_id)
 
 
 #: Set in ``session.info`` while applying what the hub sent: those writes are the hub's word,

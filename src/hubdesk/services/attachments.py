@@ -284,7 +284,7 @@ class AttachmentShelf:
                 )
             ).all()
             for row in rows:
-                row.mutation_id = ids.new_id()
+                row.mutation_id = ids.ordered_id()
                 row.state, row.reason = "pending", None
             session.execute(delete(OutboxSent).where(OutboxSent.seq.in_([r.seq for r in rows])))
             return len(rows)

@@ -79,7 +79,7 @@ def keep_conflict(
     """Keep both sides of a record until a person chooses (the caller audits it)."""
     session.add(
         SyncConflict(
-            id=ids.new_id(),
+            id=ids.ordered_id(),
             kind=kind,
             record_id=record_id,
             young_person_id=young_person_id,

@@ -221,7 +221,7 @@ def _queue(conn: Connection, record: Record, op: str, now: datetime) -> None:
         return
     conn.execute(
         insert(OutboxEntry).values(
-            mutation_id=ids.new_id(),
+            mutation_id=ids.ordered_id(),
             kind=kind,
             record_id=record.id,
             op=op,
