@@ -227,32 +227,35 @@ class FileToMove:
 def files_to_upload(session: Session) -> list[FileToMove]:
     """Files held here whose records wait to be sent: queued, or refused by the hub because
     the file had not reached it. (Read with what a sync starts from: ``SyncService.standing``.)"""
-    waiting = select(OutboxEntry.record_id).where(
-        OutboxEntry.kind == "attachment",
-        (OutboxEntry.state == "pending")
-        | ((OutboxEntry.state == "rejected") & (OutboxEntry.reason == p.FILE_NOT_ON_HUB)),
-    )
-    query = (
-        select(Attachment.sha256, Attachment.size, Attachment.media_type)
-        .join(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
-        .where(Attachment.id.in_(waiting))
-        .distinct()
-        .order_by(Attachment.sha256)
-    )
-    return [FileToMove(*row) for row in session.execute(query)]
+    return [FileToMove(*row) for row in session.connection().execute(_TO_UPLOAD)]
 
 
 def files_to_download(session: Session) -> list[FileToMove]:
     """Files named by live records here whose bytes are not here yet. (Read with what the
     check reads after a pull: ``SyncService.holdings``.)"""
-    query = (
-        select(Attachment.sha256, Attachment.size, Attachment.media_type)
-        .outerjoin(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
-        .where(Attachment.deleted_at.is_(None), AttachmentBlob.sha256.is_(None))
-        .distinct()
-        .order_by(Attachment.sha256)
-    )
-    return [FileToMove(*row) for row in session.execute(query)]
+    return [FileToMove(*row) for row in session.connection().execute(_TO_DOWNLOAD)]
+
+
+# Read at every sync: built once, run as plain statements.
+_WAITING_FILES = select(OutboxEntry.record_id).where(
+    OutboxEntry.kind == "attachment",
+    (OutboxEntry.state == "pending")
+    | ((OutboxEntry.state == "rejected") & (OutboxEntry.reason == p.FILE_NOT_ON_HUB)),
+)
+_TO_UPLOAD = (
+    select(Attachment.sha256, Attachment.size, Attachment.media_type)
+    .join(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
+    .where(Attachment.id.in_(_WAITING_FILES))
+    .distinct()
+    .order_by(Attachment.sha256)
+)
+_TO_DOWNLOAD = (
+    select(Attachment.sha256, Attachment.size, Attachment.media_type)
+    .outerjoin(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
+    .where(Attachment.deleted_at.is_(None), AttachmentBlob.sha256.is_(None))
+    .distinct()
+    .order_by(Attachment.sha256)
+)
 
 
 class AttachmentShelf:
