@@ -102,8 +102,9 @@ def test_rows_that_would_be_copied_are_inserted_in_a_pipeline(org: Org, hub: Hub
 
 @pytest.fixture
 def waits(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Each statement the hub's engine runs ("write" or "read"), and "wait" each time a
-    pipeline is made to answer."""
+    """Each statement the hub's engine runs ("write": one that answers nothing, an INSERT,
+    UPDATE or DELETE, or the block that takes the change-log lock; else "read"), and "wait"
+    each time a pipeline is made to answer."""
     seen: list[str] = []
     real = psycopg.Pipeline.sync
 
@@ -114,7 +115,7 @@ def waits(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setattr(psycopg.Pipeline, "sync", counted)
 
     def statement(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
-        writes = sql.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
+        writes = sql.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "DO")
         seen.append("write" if writes else "read")
 
     event.listen(hub.db.engine, "before_cursor_execute", statement)
@@ -136,6 +137,8 @@ def test_a_small_push_waits_for_its_reads_only(org: Org, hub: Hub, waits: list[s
     results = sync.push(hub, amy, mutations).results
     assert {r.status for r in results} == {"applied"}
     assert waits.count("write") >= 5  # records, updates, results, change log, audit
+    # The change-log lock is taken first, and answered with the first read.
+    assert waits[:3] == ["write", "read", "wait"], waits
     # Each read is answered at once; the writes wait for the next read or the end.
     for before, after in itertools.pairwise(waits):
         if before == "read":
