@@ -41,7 +41,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    text,
     type_coerce,
 )
 from sqlalchemy.engine import Connection
@@ -421,7 +420,7 @@ class SyncService(ServiceBase):
         with self._as_hub() as session:
             # A page may hold a child before its parent (a case re-sequenced for a new worker):
             # foreign keys are checked when the page commits, not row by row.
-            session.execute(text("PRAGMA defer_foreign_keys = ON"))
+            session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
             here = _Here.read(session, page.changes)
             new: list[p.Change] = []
             for change in page.changes:
@@ -1036,6 +1035,14 @@ def _seqs_of(kind: str) -> Select[str, int | None]:
 
 
 @cache
+def _records_of(kind: str) -> Select[Record]:
+    """The records of ``kind`` with the ids in parameter ``ids``, as objects (built once for
+    each kind)."""
+    cls = RECORD_KINDS[kind]
+    return select(cls).where(cls.id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
 def _waiting_of(kind: str) -> Select[str]:
     """The records of ``kind`` with the ids in parameter ``ids`` that have changes waiting to
     be sent (built once for each kind)."""
@@ -1083,8 +1090,7 @@ class _Here:
                 if (kind, i) in here.seqs and (here.seqs[(kind, i)] or 0) < newest[(kind, i)]
             ]
             if behind:
-                record_cls = RECORD_KINDS[kind]
-                for record in session.scalars(select(record_cls).where(record_cls.id.in_(behind))):
+                for record in session.scalars(_records_of(kind), {"ids": behind}):
                     here.records[(kind, record.id)] = record
             waiting = conn.execute(_waiting_of(kind), {"ids": ids}).scalars()
             here.waiting.update((kind, record_id) for record_id in waiting)

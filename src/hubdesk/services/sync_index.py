@@ -3,9 +3,10 @@ records written on this laptop), in the same transaction."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from hubdesk.models import (
@@ -71,9 +72,7 @@ def reindex_written(
     written: list[tuple[str, Any]] = [(record.__tablename__, record) for record in records]
     for kind, ids in inserted.items():
         if kind in READS and ids:
-            table = Record.metadata.tables[kind]
-            columns = [table.c[name] for name in READS[kind]]
-            rows = session.connection().execute(select(*columns).where(table.c.id.in_(ids)))
+            rows = session.connection().execute(_read_back(kind), {"ids": ids})
             written += [(kind, row) for row in rows]
     docs: list[search.Doc] = []
     notes: dict[str, Any] = {}
@@ -94,16 +93,30 @@ def reindex_written(
             plans[record.id] = (kind, record)
     live = [n for n in notes.values() if n.deleted_at is None]
     addenda: dict[str, list[str]] = {}
-    for note_id, words in session.execute(
-        select(Addendum.note_id, Addendum.text)
-        .where(Addendum.note_id.in_([n.id for n in live]))
-        .order_by(Addendum.created_at)
-    ):
-        addenda.setdefault(note_id, []).append(words)
+    if live:
+        for note_id, words in session.execute(_ADDENDA, {"notes": [n.id for n in live]}):
+            addenda.setdefault(note_id, []).append(words)
     docs += [note_doc(cast(ContactNote, n), addenda.get(n.id, [])) for n in live]
     search.index_many(session, docs)
     for kind, record in plans.values():
         _reindex_plan(session, kind, record)
+
+
+@cache
+def _read_back(kind: str) -> Select[*tuple[Any, ...]]:
+    """The columns the index reads (``READS``) of the records of ``kind`` with the ids in
+    parameter ``ids`` (built once for each kind: a pull writes a page at a time)."""
+    table = Record.metadata.tables[kind]
+    columns = [table.c[name] for name in READS[kind]]
+    return select(*columns).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+#: The addenda of the notes in parameter ``notes``, oldest first.
+_ADDENDA = (
+    select(Addendum.note_id, Addendum.text)
+    .where(Addendum.note_id.in_(bindparam("notes", expanding=True)))
+    .order_by(Addendum.created_at)
+)
 
 
 def _reindex_plan(session: Session, kind: str, record: Any) -> None:
