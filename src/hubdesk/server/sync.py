@@ -210,15 +210,16 @@ class _Batch:
         dialect = session.get_bind().dialect.name
         applied_query, records_query, allocations_query = _load_queries(dialect)
         conn = session.connection()
-        applied = conn.execute(applied_query, {"keys": sorted(keys)})
+        # Each read whole (row by row, psycopg's pipeline answers each fetch on its own).
+        applied = conn.execute(applied_query, {"keys": sorted(keys)}).all()
         records = conn.execute(
             records_query,
             {
                 "kinds": sorted({kind for kind, _ in wanted}),
                 "ids": sorted({record_id for _, record_id in wanted}),
             },
-        )
-        allocations = conn.execute(allocations_query, {"people": sorted(people)})
+        ).all()
+        allocations = conn.execute(allocations_query, {"people": sorted(people)}).all()
         return cls(
             applied={key: _Applied(*rest) for key, *rest in applied},
             records={
@@ -838,7 +839,9 @@ def _summary_of(
     epoch: str,
 ) -> p.SyncSummary:
     """The summary of these totals; the young people the asker reaches are read here."""
-    young_people = sorted(session.connection().scalars(_reachable(_Shape.of(who)), _asker(who)))
+    # (Read whole: row by row, psycopg's pipeline answers each fetch on its own.)
+    reached = session.connection().scalars(_reachable(_Shape.of(who)), _asker(who)).all()
+    young_people = sorted(reached)
     scope = p.young_people_digest(young_people)
     # Optional fields only when they are sent: the API leaves out what is not set.
     optional: dict[str, Any] = {}
