@@ -1,23 +1,26 @@
 """Units run in psycopg's pipeline mode on PostgreSQL (``db.pipelined``): their writes are sent
 without waiting for each, reads still answer at once and see the writes before them, an error
 in a queued write fails the unit as any database error does (nothing of it is kept), and rows
-that would go by COPY are inserted instead. On SQLite nothing changes."""
+that would go by COPY are inserted instead. Reads sent together (``db.read_at_once``) answer
+as SQLAlchemy's would, in one wait. On SQLite nothing changes."""
 
 from __future__ import annotations
 
 import itertools
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import Connection, String, bindparam, event, func, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from hubdesk.server import sync
-from hubdesk.server.db import COPY_FROM, insert_rows
-from hubdesk.server.hub import Hub
+from hubdesk.server.db import COPY_FROM, Read, insert_rows, read_at_once
+from hubdesk.server.hub import ORGANISATION_STATE, Hub
 from hubdesk.server.tables import ServerBase, Team
 from tests.server.conftest import Org, new_mutation, put
 from tests.server.test_pool_ping import admin, cut
@@ -144,3 +147,91 @@ def test_a_small_push_waits_for_its_reads_only(org: Org, hub: Hub, waits: list[s
         if before == "read":
             assert after == "wait", waits
     assert waits.count("wait") <= waits.count("read") + 1, waits
+
+
+# Reads sent together (db.read_at_once) --------------------------------------------------------
+
+
+def a_pushed_case(hub: Hub) -> tuple[Any, list[Any]]:
+    """A case with notes, pushed by a practitioner: records with content and times, an
+    allocation and the pushes' kept results to read back."""
+    amy = enrolled(hub, "north-amy")
+    batch = [new_mutation("young_person", CASE, "create", {"given_name": "Fictional"})]
+    batch += [
+        new_mutation(
+            "contact_note", str(uuid.uuid4()), "append", {"n": n, "t": "Seen."}, None, CASE
+        )
+        for n in range(3)
+    ]
+    assert {r.status for r in sync.push(hub, amy, batch).results} == {"applied"}
+    return amy, batch
+
+
+def the_push_and_pull_reads(session: Session, amy: Any, batch: list[Any]) -> list[Read]:
+    """What a push and a pull read, with the parameters they would give."""
+    applied, records, allocations = sync._load_queries(session.get_bind().dialect.name)
+    page, asked = sync._records_after(session, amy, 0, 500, None)
+    return [
+        (ORGANISATION_STATE, {}),
+        (applied, {"keys": sorted(str(m.mutation_id) for m in batch)}),
+        (
+            records,
+            {"kinds": ["contact_note", "young_person"], "ids": sorted(m.record_id for m in batch)},
+        ),
+        (allocations, {"people": [CASE]}),
+        (page, asked),
+        (sync._TOOLS_AFTER, {"after": 0, "limit": 501}),
+    ]
+
+
+def test_reads_sent_together_answer_as_sqlalchemy_does(org: Org, hub: Hub) -> None:
+    amy, batch = a_pushed_case(hub)
+    with hub.unit(pipelined=True) as session:
+        if not hub.db.is_sqlite:  # times come from the driver in the session's zone
+            session.execute(text("SET LOCAL TIME ZONE 'Asia/Tokyo'"))
+        reads = the_push_and_pull_reads(session, amy, batch)
+        together = read_at_once(session, reads)
+        each = [[tuple(row) for row in session.connection().execute(q, a).all()] for q, a in reads]
+    assert together == each
+    assert [len(rows) for rows in together[1:5]] == [4, 4, 1, 4]
+    [record, *_] = together[2]
+    assert isinstance(record[5], dict)  # the content, as JSON read back
+    assert record[7].tzinfo is not None  # UTCDateTime: aware, in UTC
+    assert record[7].utcoffset() == timedelta(0)
+    assert isinstance(together[1][0][4], dict)  # a kept result
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # no pipeline on SQLite
+def test_reads_sent_together_are_waited_for_once_and_see_the_writes_before_them(
+    org: Org, hub: Hub, waits: list[str]
+) -> None:
+    amy, batch = a_pushed_case(hub)
+    with hub.unit(pipelined=True) as session:
+        reads = the_push_and_pull_reads(session, amy, batch)
+        insert_rows(session, TEAMS, [{"name": "East", "created_at": hub.clock()}])  # queued
+        waits.clear()
+        teams: Read = (select(Team.name).order_by(Team.name), {})
+        *_, named = read_at_once(session, [*reads, teams])
+    # None went through SQLAlchemy (each of its reads is waited for on its own), and the
+    # pipeline was not made to answer statement by statement.
+    assert waits == [], waits
+    assert [name for (name,) in named] == ["East", "North", "South"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_read_sent_together_that_fails_fails_the_unit_as_a_database_error(
+    org: Org, hub: Hub
+) -> None:
+    wrong: Read = (select(Team.name).where(Team.id == bindparam("id", type_=String)), {"id": "x"})
+
+    def east_then_a_wrong_read() -> None:
+        with hub.unit(pipelined=True) as session:
+            insert_rows(session, TEAMS, [{"name": "East", "created_at": hub.clock()}])
+            read_at_once(session, [(select(Team.name), {}), wrong])
+
+    before = team_count(hub)
+    with pytest.raises(DBAPIError):
+        east_then_a_wrong_read()
+    assert team_count(hub) == before  # the unit was rolled back

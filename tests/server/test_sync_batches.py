@@ -174,26 +174,31 @@ def test_a_batch_is_answered_as_the_same_mutations_pushed_one_by_one(org: Any, h
 
 @contextmanager
 def statements(hub: Hub) -> Iterator[list[str]]:
-    """The SQL statements the hub sends while the block runs (on PostgreSQL its COPYs too,
-    which it sends through psycopg itself, unseen by SQLAlchemy's events)."""
+    """The SQL statements the hub sends while the block runs: on PostgreSQL as psycopg is
+    asked to send them (the hub sends its COPYs and its reads sent together,
+    ``db.read_at_once``, through psycopg itself, unseen by SQLAlchemy's events)."""
     sent: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         sent.append(" ".join(statement.split()))
 
     with ExitStack() as stack:
-        if not hub.db.is_sqlite:
+        if hub.db.is_sqlite:
+            event.listen(hub.db.engine, "before_cursor_execute", seen)
+            stack.callback(event.remove, hub.db.engine, "before_cursor_execute", seen)
+        else:
             import psycopg
 
-            copy = psycopg.Cursor.copy
+            for name in ("execute", "executemany", "copy"):
+                sending = getattr(psycopg.Cursor, name)
 
-            def copying(cursor: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
-                sent.append(" ".join(str(statement).split()))
-                return copy(cursor, statement, *args, **kwargs)
+                def counted(
+                    cursor: Any, statement: Any, *args: Any, _to: Any = sending, **kwargs: Any
+                ) -> Any:
+                    sent.append(" ".join(str(statement).split()))
+                    return _to(cursor, statement, *args, **kwargs)
 
-            stack.enter_context(patch.object(psycopg.Cursor, "copy", copying))
-        event.listen(hub.db.engine, "before_cursor_execute", seen)
-        stack.callback(event.remove, hub.db.engine, "before_cursor_execute", seen)
+                stack.enter_context(patch.object(psycopg.Cursor, name, counted))
         yield sent
 
 

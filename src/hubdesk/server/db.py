@@ -32,6 +32,7 @@ from sqlalchemy import (
     Engine,
     Executable,
     Insert,
+    Select,
     Table,
     TypeDecorator,
     create_engine,
@@ -134,8 +135,9 @@ def pipelined(session: Session) -> Iterator[None]:
     read) is sent and not waited for; it is answered with the next statement, which is sent
     and waited for (``_answer_reads_at_once``), or when the block ends. A sync's unit
     writes its records, their results, the change log and the audit rows in half a dozen
-    statements: they then cost one round trip to the database, not one each. Statements
-    still run one after another, in order, in the same transaction. An error in a queued
+    statements: they then cost one round trip to the database, not one each (reads that do
+    not depend on each other are sent together by ``read_at_once``). Statements still run
+    one after another, in order, in the same transaction. An error in a queued
     one is raised at the next read or as the block ends (as SQLAlchemy's ``DBAPIError``,
     as it would be unpipelined), and the unit is rolled back as for any error. COPY cannot
     run in a pipeline: ``insert_rows`` inserts instead. (SQLite: nothing changes.)"""
@@ -190,6 +192,96 @@ def _answer_reads_at_once(
 
 def _in_pipeline(session: Session) -> bool:
     return _PIPELINE in session.connection().info
+
+
+#: A read for :func:`read_at_once`: a statement built once (it is compiled once for the
+#: driver, and kept by its identity) and its parameters.
+Read = tuple[Select[*tuple[Any, ...]], Mapping[str, Any]]
+
+
+def read_at_once(session: Session, reads: Sequence[Read]) -> list[list[tuple[Any, ...]]]:
+    """The rows of each read, in order, as ``connection.execute(...).all()`` gives them.
+
+    In a pipeline (PostgreSQL, ``pipelined``) every read is sent before any is waited for,
+    straight to psycopg, so they cost one round trip to the database between them, where
+    SQLAlchemy waits for each (``_answer_reads_at_once``: it reads a result's columns as it
+    executes). The database still runs them one after another, in order, in the same
+    transaction: each sees what the ones before it saw, and what has committed since. The
+    statements are compiled once for the driver, and each value goes through its column
+    type's conversions as SQLAlchemy's own execution would (a test holds the two equal).
+    Elsewhere (SQLite, or outside a pipeline) each read runs through SQLAlchemy."""
+    connection = session.connection()
+    if _PIPELINE not in connection.info:
+        return [list(connection.execute(statement, params).all()) for statement, params in reads]
+    dialect = connection.dialect
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    failure = dialect.loaded_dbapi.Error
+    plans = [(_for_driver(statement, dialect), params) for statement, params in reads]
+    cursors: list[Any] = []
+    try:
+        for plan, params in plans:
+            cursor = driver.cursor()
+            cursor.execute(plan.sql, plan.parameters(params))
+            cursors.append(cursor)
+        fetched = [cursor.fetchall() for cursor in cursors]
+    except failure as exc:
+        raise DBAPIError.instance(None, None, exc, failure, dialect=dialect) from exc
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    return [plan.rows(rows) for (plan, _), rows in zip(plans, fetched, strict=True)]
+
+
+@dataclass(frozen=True)
+class _DriverRead:
+    """A statement as :func:`read_at_once` hands it to the driver: its SQL, how its
+    parameters are made (the statement's own values included) and converted, and how each
+    column of its rows is converted (None: as the driver gives it)."""
+
+    sql: str
+    compiled: Any
+    binds: dict[str, Callable[[Any], Any]]
+    columns: tuple[Callable[[Any], Any] | None, ...]
+
+    def parameters(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        values = self.compiled.construct_params(dict(given))
+        for name, convert in self.binds.items():
+            values[name] = convert(values[name])
+        return dict(values)
+
+    def rows(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        if not any(self.columns):
+            return [tuple(row) for row in rows]
+        return [
+            tuple(v if c is None else c(v) for v, c in zip(row, self.columns, strict=True))
+            for row in rows
+        ]
+
+
+_DRIVER_READS: dict[tuple[int, str], tuple[Select[*tuple[Any, ...]], _DriverRead]] = {}
+
+
+def _for_driver(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> _DriverRead:
+    """(Made once for each statement and database; the statement is kept with it, so its
+    identity is never another's.)"""
+    key = (id(statement), dialect.name)
+    found = _DRIVER_READS.get(key)
+    if found is not None:
+        return found[1]
+    compiled = statement.compile(dialect=dialect)
+    binds: dict[str, Callable[[Any], Any]] = {}
+    for name, bind in compiled.binds.items():
+        convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if convert is not None:
+            binds[name] = convert
+    columns = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.selected_columns
+    )
+    made = _DriverRead(compiled.string, compiled, binds, columns)
+    _DRIVER_READS[key] = (statement, made)
+    return made
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -12,12 +12,12 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from argon2 import PasswordHasher
 from sqlalchemy import bindparam, delete, func, select, text, update
@@ -205,17 +205,22 @@ class OrganisationState(NamedTuple):
 
 
 #: Read as a plain row (built once): the ORM's load of the whole row took longer than that.
-_ORGANISATION_STATE = select(OrganisationInfo.epoch, OrganisationInfo.oldest_cursor).where(
+ORGANISATION_STATE = select(OrganisationInfo.epoch, OrganisationInfo.oldest_cursor).where(
     OrganisationInfo.id == 1
 )
 
 
 def organisation_state(session: Session) -> OrganisationState:
     """The organisation's epoch and ``oldest_cursor`` (a Problem if the hub is not set up)."""
-    row = session.connection().execute(_ORGANISATION_STATE).first()
-    if row is None:
+    return organisation_state_in(session.connection().execute(ORGANISATION_STATE).all())
+
+
+def organisation_state_in(rows: Sequence[tuple[Any, ...]]) -> OrganisationState:
+    """:func:`organisation_state` from the rows of ``ORGANISATION_STATE`` (read with others:
+    ``db.read_at_once``)."""
+    if not rows:
         raise Problem("The hub has not been set up. Run `hubdesk-server init` first.")
-    return OrganisationState(*row)
+    return OrganisationState(*rows[0])
 
 
 class Allocated(Protocol):

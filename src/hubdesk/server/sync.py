@@ -59,12 +59,18 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hubdesk.server import blobs
-from hubdesk.server.db import COPY_FROM, insert_rows, queued
-from hubdesk.server.hub import Changes, Hub, Principal, organisation_state
+from hubdesk.server.db import COPY_FROM, Read, insert_rows, queued, read_at_once
+from hubdesk.server.hub import (
+    ORGANISATION_STATE,
+    Changes,
+    Hub,
+    Principal,
+    organisation_state,
+    organisation_state_in,
+)
 from hubdesk.server.problems import Problem
 from hubdesk.server.tables import (
     Allocation,
@@ -95,8 +101,7 @@ def push(hub: Hub, who: Principal, mutations: list[p.Mutation]) -> p.PushRespons
     with hub.unit(pipelined=len(mutations) < COPY_FROM) as session:
         # Before any record is read: two pushes on one base can never both pass the check.
         changes = Changes.of(session)
-        epoch = organisation_state(session).epoch
-        batch = _Batch.load(session, mutations)
+        epoch, batch = _Batch.load(session, mutations)
         results = []
         for mutation in mutations:
             key = str(mutation.mutation_id)
@@ -202,32 +207,34 @@ class _Batch:
     new_allocations: list[_Allocated] = field(default_factory=list)
 
     @classmethod
-    def load(cls, session: Session, mutations: Sequence[p.Mutation]) -> _Batch:
+    def load(cls, session: Session, mutations: Sequence[p.Mutation]) -> tuple[str, _Batch]:
+        """The organisation's epoch, and what the mutations need: four reads sent together
+        (``db.read_at_once``: in a pipeline, one round trip to the database)."""
         keys = {str(m.mutation_id) for m in mutations}
         wanted = {(m.kind, m.record_id) for m in mutations}
         wanted |= {("context", m.context_id) for m in mutations if m.context_id is not None}
         people = {person for m in mutations if (person := _case_of(m)) is not None}
         dialect = session.get_bind().dialect.name
         applied_query, records_query, allocations_query = _load_queries(dialect)
-        conn = session.connection()
-        # Each read whole (row by row, psycopg's pipeline answers each fetch on its own).
-        applied = conn.execute(applied_query, {"keys": sorted(keys)}).all()
-        records = conn.execute(
-            records_query,
-            {
-                "kinds": sorted({kind for kind, _ in wanted}),
-                "ids": sorted({record_id for _, record_id in wanted}),
-            },
-        ).all()
-        allocations = conn.execute(allocations_query, {"people": sorted(people)}).all()
-        return cls(
+        asked = {
+            "kinds": sorted({kind for kind, _ in wanted}),
+            "ids": sorted({record_id for _, record_id in wanted}),
+        }
+        org, applied, records, allocations = read_at_once(
+            session,
+            [
+                (ORGANISATION_STATE, {}),
+                (applied_query, {"keys": sorted(keys)}),
+                (records_query, asked),
+                (allocations_query, {"people": sorted(people)}),
+            ],
+        )
+        # (Plain rows, in the queries' column order.)
+        found = (_Record(*row) for row in records)
+        return organisation_state_in(org).epoch, cls(
             applied={key: _Applied(*rest) for key, *rest in applied},
-            records={
-                (row.kind, row.id): _Record(**row._mapping)
-                for row in records
-                if (row.kind, row.id) in wanted
-            },
-            allocations={row.young_person_id: _Allocated(*row) for row in allocations},
+            records={(r.kind, r.id): r for r in found if (r.kind, r.id) in wanted},
+            allocations={row[0]: _Allocated(*row) for row in allocations},
         )
 
     def add_record(self, record: _Record) -> None:
@@ -651,9 +658,17 @@ def _page_records(dialect: str, shape: _Shape, from_zero: bool, of_kind: bool) -
     )
 
 
-#: The screening tools changed after the cursor (parameters ``after`` and ``limit``).
+#: The screening tools changed after the cursor (parameters ``after`` and ``limit``), as
+#: plain rows (``_tool_change``).
 _TOOLS_AFTER = (
-    select(ServedDefinition)
+    select(
+        ServedDefinition.seq,
+        ServedDefinition.definition_id,
+        ServedDefinition.version,
+        ServedDefinition.status,
+        ServedDefinition.digest,
+        ServedDefinition.content,
+    )
     .where(ServedDefinition.seq > bindparam("after"))
     .order_by(ServedDefinition.seq)
     .limit(bindparam("limit"))
@@ -681,16 +696,27 @@ def pull(
     so the summary it gets always matches what it has pulled. (On SQLite the unit is one
     snapshot.)"""
     with hub.reading(pipelined=True) as session:
-        records: Sequence[_ChangeRow] = []
-        if kind != p.SCREENING_DEFINITION:
-            records = _records_after(session, who, after, limit, kind)
-        tools: Sequence[ServedDefinition] = []
-        if kind in (None, p.SCREENING_DEFINITION):
-            tools = session.scalars(_TOOLS_AFTER, {"after": after, "limit": limit + 1}).all()
-        # Read after the records: a purge committing in between is then seen here (on
+        # Sent together (``db.read_at_once``), run in this order. The organisation is read
+        # after the records: a purge committing in between is then seen there (on
         # PostgreSQL each statement sees what has committed), never a page missing its
-        # tombstones without the 410.
-        org = organisation_state(session)
+        # tombstones without the 410. Whose cases the device reaches is read for the
+        # summary the last page may carry.
+        serving_records = kind != p.SCREENING_DEFINITION
+        serving_tools = kind in (None, p.SCREENING_DEFINITION)
+        summing = check and kind is None
+        reads: list[Read] = []
+        if serving_records:
+            reads.append(_records_after(session, who, after, limit, kind))
+        if serving_tools:
+            reads.append((_TOOLS_AFTER, {"after": after, "limit": limit + 1}))
+        reads.append((ORGANISATION_STATE, {}))
+        if summing:
+            reads.append((_reachable(_Shape.of(who)), _asker(who)))
+        found = iter(read_at_once(session, reads))
+        records = next(found) if serving_records else []
+        tools = next(found) if serving_tools else []
+        org = organisation_state_in(next(found))
+        reached = [person for (person,) in next(found)] if summing else None
         if 0 < after < org.oldest_cursor:
             raise ResyncNeeded()
         changes = sorted(
@@ -701,12 +727,14 @@ def pull(
         cursor = page[-1].seq if page else after
         # The summary is left out of the answer (not sent as null) unless it is given.
         extra: dict[str, p.SyncSummary] = {}
-        if check and kind is None and not has_more:
+        if reached is not None and not has_more:
             totals = _scope_totals(session, who, after=cursor, from_zero=after == 0)
             if totals.newer:
                 has_more = True  # changed since the page was read: the device reads on
             else:
-                extra["summary"] = _summary_of(session, who, totals, known_scope, org.epoch)
+                extra["summary"] = _summary_of(
+                    session, who, totals, known_scope, org.epoch, reached
+                )
         # How much was served, and from where; never what.
         served = f"served {len(page)} after {after}" + (" with the summary" if extra else "")
         hub.write_audit(session, "sync-pull", who, kind=kind, record_id=served)
@@ -724,17 +752,15 @@ _CHANGE_COLUMNS = (
     HubRecord.deleted,
     HubRecord.content,
 )
-_ChangeRow = Row[int, str, str, str | None, bool, dict[str, Any]]
 
 
 def _records_after(
     session: Session, who: Principal, after: int, limit: int, kind: str | None
-) -> Sequence[_ChangeRow]:
-    """The records of a page, as plain rows (``_page_records``)."""
+) -> Read:
+    """The read of a page's records, as plain rows (``_page_records``)."""
     dialect = session.get_bind().dialect.name
     query = _page_records(dialect, _Shape.of(who), after == 0, kind is not None)
-    asked = _asker(who) | {"after": after, "kind": kind, "limit": limit + 1}
-    return session.connection().execute(query, asked).all()
+    return query, _asker(who) | {"after": after, "kind": kind, "limit": limit + 1}
 
 
 def summary(hub: Hub, who: Principal, known_scope: str | None = None) -> p.SyncSummary:
@@ -837,10 +863,13 @@ def _summary_of(
     totals: _ScopeTotals,
     known_scope: str | None,
     epoch: str,
+    reached: Sequence[str] | None = None,
 ) -> p.SyncSummary:
-    """The summary of these totals; the young people the asker reaches are read here."""
-    # (Read whole: row by row, psycopg's pipeline answers each fetch on its own.)
-    reached = session.connection().scalars(_reachable(_Shape.of(who)), _asker(who)).all()
+    """The summary of these totals, and of the young people the asker reaches (read here
+    unless ``reached`` gives them)."""
+    if reached is None:
+        # (Read whole: row by row, psycopg's pipeline answers each fetch on its own.)
+        reached = session.connection().scalars(_reachable(_Shape.of(who)), _asker(who)).all()
     young_people = sorted(reached)
     scope = p.young_people_digest(young_people)
     # Optional fields only when they are sent: the API leaves out what is not set.
@@ -861,7 +890,7 @@ def _summary_of(
     )
 
 
-def _record_change(row: _ChangeRow) -> p.Change:
+def _record_change(row: tuple[Any, ...]) -> p.Change:
     seq, kind, record_id, young_person_id, deleted, content = row  # as _CHANGE_COLUMNS
     return p.Change(
         seq=seq,
@@ -873,13 +902,14 @@ def _record_change(row: _ChangeRow) -> p.Change:
     )
 
 
-def _tool_change(row: ServedDefinition) -> p.Change:
-    assert row.seq is not None
+def _tool_change(row: tuple[Any, ...]) -> p.Change:
+    seq, definition_id, version, status, digest, content = row  # as _TOOLS_AFTER
+    assert seq is not None
     return p.Change(
-        seq=row.seq,
+        seq=seq,
         kind="screening_definition",
-        record_id=f"{row.definition_id}:{row.version}",
+        record_id=f"{definition_id}:{version}",
         young_person_id=None,
         deleted=False,
-        content={"status": row.status, "digest": row.digest, "definition": row.content},
+        content={"status": status, "digest": digest, "definition": content},
     )
