@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from hubdesk.server import sync
+from hubdesk.server.db import _QUEUED as QUEUED
 from hubdesk.server.db import COPY_FROM, Read, insert_rows, read_at_once
 from hubdesk.server.hub import ORGANISATION_STATE, Hub
 from hubdesk.server.tables import ServerBase, Team
@@ -105,9 +106,10 @@ def test_rows_that_would_be_copied_are_inserted_in_a_pipeline(org: Org, hub: Hub
 
 @pytest.fixture
 def waits(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Each statement the hub's engine runs ("write": one that answers nothing, an INSERT,
-    UPDATE or DELETE, or the block that takes the change-log lock; else "read"), and "wait"
-    each time a pipeline is made to answer."""
+    """Each statement the hub's engine runs ("write": one marked ``queued``, whose answer is
+    never read: an INSERT, UPDATE or DELETE, the block that takes the change-log lock, the
+    move of the change sequence; else "read"), and "wait" each time a pipeline is made to
+    answer."""
     seen: list[str] = []
     real = psycopg.Pipeline.sync
 
@@ -117,9 +119,8 @@ def waits(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(psycopg.Pipeline, "sync", counted)
 
-    def statement(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
-        writes = sql.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "DO")
-        seen.append("write" if writes else "read")
+    def statement(_conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, *_: Any) -> None:
+        seen.append("write" if context.execution_options.get(QUEUED) else "read")
 
     event.listen(hub.db.engine, "before_cursor_execute", statement)
     yield seen

@@ -165,11 +165,15 @@ class Changes:
             return
         insert_rows(self.session, _CHANGE_LOG, self.rows)  # the table: no ORM objects
         if self._postgresql and self.first is not None and self.last > self.first:
-            self.session.execute(
-                text("SELECT setval(pg_get_serial_sequence('change_log', 'seq'), :last)"),
-                {"last": self.last},
-            )
+            # Its answer is never read: in a pipeline it waits for the next statement.
+            self.session.execute(_MOVE_SEQUENCE_ON, {"last": self.last})
         self.rows = []
+
+
+#: PostgreSQL's change sequence moved on to the last number a transaction counted.
+_MOVE_SEQUENCE_ON = queued(
+    text("SELECT setval(pg_get_serial_sequence('change_log', 'seq'), :last)")
+)
 
 
 def next_change(session: Session, kind: str, record_id: str, op: str, at: datetime) -> int:
