@@ -166,9 +166,10 @@ _Statement = TypeVar("_Statement", bound=Executable)
 
 
 def queued(statement: _Statement) -> _Statement:
-    """``statement`` (an INSERT, UPDATE or DELETE returning nothing, whose caller reads
-    neither rows nor a row count) marked to wait in a pipeline for the next read or the end
-    of the unit. Every other statement is answered at once: an ORM flush, for one, checks
+    """``statement`` (an INSERT, UPDATE or DELETE returning nothing, or a statement run for
+    what it does, such as taking a lock or moving a sequence on, whose caller reads neither
+    rows nor a row count) marked to wait in a pipeline for the next read or the end of the
+    unit. Every other statement is answered at once: an ORM flush, for one, checks
     how many rows each UPDATE matched, which a pipeline tells only when it is answered."""
     return statement.execution_options(**{_QUEUED: True})
 
