@@ -236,20 +236,23 @@ def read_at_once(session: Session, reads: Sequence[Read]) -> list[list[tuple[Any
 
 @dataclass(frozen=True)
 class _DriverRead:
-    """A statement as :func:`read_at_once` hands it to the driver: its SQL, how its
-    parameters are made (the statement's own values included) and converted, and how each
-    column of its rows is converted (None: as the driver gives it)."""
+    """A statement as :func:`read_at_once` hands it to the driver: compiled for it (its SQL,
+    and its parameters made with the statement's own values), how each parameter is
+    converted, and how each column of its rows is converted (None: as the driver gives it)."""
 
-    sql: str
     compiled: Any
     binds: dict[str, Callable[[Any], Any]]
     columns: tuple[Callable[[Any], Any] | None, ...]
 
+    @property
+    def sql(self) -> str:
+        return str(self.compiled.string)
+
     def parameters(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        values = self.compiled.construct_params(dict(given))
+        values = dict(self.compiled.construct_params(dict(given)))
         for name, convert in self.binds.items():
             values[name] = convert(values[name])
-        return dict(values)
+        return values
 
     def rows(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if not any(self.columns):
@@ -260,16 +263,10 @@ class _DriverRead:
         ]
 
 
-_DRIVER_READS: dict[tuple[int, str], tuple[Select[*tuple[Any, ...]], _DriverRead]] = {}
-
-
+@cache
 def _for_driver(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> _DriverRead:
-    """(Made once for each statement and database; the statement is kept with it, so its
-    identity is never another's.)"""
-    key = (id(statement), dialect.name)
-    found = _DRIVER_READS.get(key)
-    if found is not None:
-        return found[1]
+    """(Made once for each statement and database: a statement is kept, as the cache's key,
+    by its identity.)"""
     compiled = statement.compile(dialect=dialect)
     binds: dict[str, Callable[[Any], Any]] = {}
     for name, bind in compiled.binds.items():
@@ -280,9 +277,7 @@ def _for_driver(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> _Drive
         column.type.dialect_impl(dialect).result_processor(dialect, None)
         for column in statement.selected_columns
     )
-    made = _DriverRead(compiled.string, compiled, binds, columns)
-    _DRIVER_READS[key] = (statement, made)
-    return made
+    return _DriverRead(compiled, binds, columns)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
