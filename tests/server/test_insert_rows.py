@@ -20,6 +20,9 @@ from hubdesk.sync import protocol as p
 RECORDS = ServerBase.metadata.tables[HubRecord.__tablename__]
 #: An aware datetime that is not in UTC: stored as the same instant in UTC.
 NOON_IN_PARIS = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
+#: One time shared by rows among others (as a push's rows share its time): each conversion
+#: kept for the next row must be given only to the same time.
+SHARED = datetime(2024, 5, 2, 9, 30, 0, 654321, tzinfo=timezone(timedelta(hours=-5)))
 
 
 def rows(prefix: str, first_seq: int) -> list[dict[str, Any]]:
@@ -33,7 +36,7 @@ def rows(prefix: str, first_seq: int) -> list[dict[str, Any]]:
             "seq": first_seq + n,
             "content": {"text": 'Café ✓ "quoted"\n', "n": [n, 2.5, None, True], "e": {}},
             "deleted": n % 2 == 0,
-            "updated_at": NOON_IN_PARIS + timedelta(seconds=n),
+            "updated_at": SHARED if n % 3 else NOON_IN_PARIS + timedelta(seconds=n),
             "sync_hash": p.record_hash(f"{prefix}-{n}", first_seq + n),
         }
         for n in range(COPY_FROM + 5)

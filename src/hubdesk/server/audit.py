@@ -66,10 +66,12 @@ class Entry:
         )
 
 
-def _digest(prev_hash: str, seq: int, entry: Entry) -> str:
+def _digest(prev_hash: str, seq: int, entry: Entry, at: str) -> str:
+    """The event's hash; ``at`` is ``entry.at.isoformat()`` (made once by ``append`` for
+    the events of a transaction that share one time)."""
     body = {
         "seq": seq,
-        "at": entry.at.isoformat(),
+        "at": at,
         "user": entry.user_id,
         "device": entry.device_id,
         "action": entry.action,
@@ -107,9 +109,12 @@ def append(session: Session, entries: Sequence[Entry]) -> None:
     head = conn.execute(_HEAD_LOCKED).first()
     seq, prev = (0, GENESIS) if head is None else (head.last_seq, head.last_hash)
     rows = []
+    at, at_text = None, ""
     for entry in entries:
         seq += 1
-        digest = _digest(prev, seq, entry)
+        if entry.at is not at:
+            at, at_text = entry.at, entry.at.isoformat()
+        digest = _digest(prev, seq, entry, at_text)
         rows.append(
             {
                 "seq": seq,
@@ -159,7 +164,8 @@ def verify(session: Session) -> ChainReport:
     for event in session.scalars(select(HubAuditEvent).order_by(HubAuditEvent.seq)):
         if event.seq != expected_seq:
             return ChainReport(count, expected_seq)  # that row is missing
-        if event.prev_hash != prev or _digest(prev, event.seq, Entry.of(event)) != event.hash:
+        digest = _digest(prev, event.seq, Entry.of(event), event.at.isoformat())
+        if event.prev_hash != prev or digest != event.hash:
             return ChainReport(count, event.seq)
         prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
     head = session.get(AuditHead, 1)

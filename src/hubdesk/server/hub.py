@@ -868,8 +868,10 @@ class Hub:
         *,
         kind: str | None = None,
         record_id: str | None = None,
+        at: datetime | None = None,
     ) -> None:
-        """Audit what ``who`` did in this transaction (appended to the chain at its end)."""
+        """Audit what ``who`` did in this transaction (appended to the chain at its end), at
+        ``at`` (else now)."""
         self._note(
             session,
             action=action,
@@ -877,6 +879,7 @@ class Hub:
             device_id=who.device_id if who else None,
             kind=kind,
             record_id=record_id,
+            at=at,
         )
 
     def _note(
@@ -888,10 +891,11 @@ class Hub:
         device_id: str | None = None,
         kind: str | None = None,
         record_id: str | None = None,
+        at: datetime | None = None,
     ) -> None:
         if not session.info.get(_UNIT):
             raise RuntimeError("Audit events are written only by Hub.unit() or Hub.reading().")
-        entry = audit.Entry(self.clock(), action, user_id, device_id, kind, record_id)
+        entry = audit.Entry(at or self.clock(), action, user_id, device_id, kind, record_id)
         audit.note(session, entry)
 
     def audit_between(self, start: datetime, end: datetime) -> Iterator[HubAuditEvent]:
