@@ -72,7 +72,7 @@ from hubdesk.services.sync_check import (
     with_case,
 )
 from hubdesk.services.sync_index import indexed_words, reindex, reindex_written
-from hubdesk.store.driver import driver_many
+from hubdesk.store.driver import driver_many, plain_rows
 from hubdesk.store.outbox import (
     column_values,
     content_of,
@@ -257,7 +257,7 @@ class SyncService(ServiceBase):
             # A record in ``excluding`` has one head at most (its change on its way):
             # leaving them out here reads as many more, where a list of them in the query
             # took SQLite longer than the rest of the batch (12 ms for a push's 500).
-            heads = conn.execute(_heads(), {"limit": limit + len(excluding)}).all()
+            heads = plain_rows(conn.execute(_heads(), {"limit": limit + len(excluding)}))
             rows = [r for r in heads if (r.kind, r.record_id) not in excluding][:limit]
             now = self.clock()
             fresh = [row for row in rows if row.sent_at is None]
@@ -849,7 +849,7 @@ def _sent(conn: Connection, mutation_ids: list[str]) -> dict[str, Row[*tuple[Any
     The state is compared here, not in the query: with it in the query SQLite looked the
     rows up by state, reading every change waiting (all 10,000 of a first push, for each
     batch of 500), not the batch's ids by the unique index."""
-    rows = conn.execute(_sent_query(), {"ids": mutation_ids})
+    rows = plain_rows(conn.execute(_sent_query(), {"ids": mutation_ids}))
     return {row.mutation_id: row for row in rows if row.state == "pending"}
 
 

@@ -4,11 +4,13 @@ statement's. Always on a connection already in its transaction."""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Result
 
 
 @contextmanager
@@ -25,3 +27,19 @@ def driver_many(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None
     """``sql`` for each of ``rows`` on this connection's driver cursor, in its transaction."""
     with driver_cursor(conn) as cursor:
         cursor.executemany(sql, rows)
+
+
+def plain_rows(result: Result[Any]) -> list[Any]:
+    """The rows of ``result`` as named tuples (``row.kind``, ``row[2]``, unpacking: as its
+    rows). An attribute of SQLAlchemy's row is looked up on its class first, and the miss
+    raised, its message written, and caught, before the row's columns are: about 2,000
+    instructions for each, and settling a push of 500 changes read 13,000 (counted under
+    callgrind: a tenth of the laptop's work on it)."""
+    made = _row_type(tuple(result.keys()))._make
+    return [made(row) for row in result]
+
+
+@cache
+def _row_type(names: tuple[str, ...]) -> Any:
+    """A named tuple of these columns (made once for each query's columns)."""
+    return namedtuple("PlainRow", names, rename=True)
