@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from hubdesk.models import RECORD_KINDS as DESKTOP_KINDS
+from hubdesk.sync import protocol
 from hubdesk.sync.protocol import CLEAN_PATTERN, RECORD_KINDS, EnrolRequest, Mutation
 
 BASE = {
@@ -107,3 +108,18 @@ def test_content_is_refused_exactly_when_some_text_in_it_is(value: object) -> No
 
     refused = any(re.search(f"[{CLEAN_PATTERN[3:-3]}]", t) for t in texts(value))
     assert (content_refusal({"x": value}) is not None) == refused
+
+
+@pytest.mark.parametrize("around", [("", ""), ("a note ", " ends"), ("Zoë ", ""), ("“", "”")])
+def test_every_character_is_refused_or_taken_alike_in_ascii_text_and_in_any_other(
+    around: tuple[str, str],
+) -> None:
+    """Text all in ASCII is searched with a pattern of its own (faster): each character is
+    refused there exactly when the one pattern refuses it, whatever text it is in."""
+    whole = re.compile(f"[{CLEAN_PATTERN[3:-3]}\ud800-\udfff]")
+    before, after = around
+    for code in [*range(0x250), 0x2028, 0xD800, 0xDFFF, 0xFDD0, 0xFDEF, 0xFFFE, 0xFFFF]:
+        text = f"{before}{chr(code)}{after}"
+        found = protocol._forbidden_in(text)
+        expected = whole.search(text)
+        assert (found and found.group()) == (expected and expected.group()), hex(code)
