@@ -114,8 +114,8 @@ def test_content_is_refused_exactly_when_some_text_in_it_is(value: object) -> No
 def test_every_character_is_refused_or_taken_alike_in_ascii_text_and_in_any_other(
     around: tuple[str, str],
 ) -> None:
-    """Text all in ASCII is searched with a pattern of its own (faster): each character is
-    refused there exactly when the one pattern refuses it, whatever text it is in."""
+    """Text all in ASCII is checked another way (faster, as bytes): each character is
+    refused there exactly when the pattern refuses it, whatever text it is in."""
     whole = re.compile(f"[{CLEAN_PATTERN[3:-3]}\ud800-\udfff]")
     before, after = around
     for code in [*range(0x250), 0x2028, 0xD800, 0xDFFF, 0xFDD0, 0xFDEF, 0xFFFE, 0xFFFF]:
