@@ -42,6 +42,21 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return as_utc(value).replace(tzinfo=None)
 
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """On SQLite (the vault), straight to the text SQLite's own type stores, as
+        ``isoformat`` writes it (the same text: a test compares them). SQLAlchemy's builds
+        it with ``%`` and a dictionary, 6,000 instructions a value: 8 % of writing a page
+        of pulled records."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            return as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
