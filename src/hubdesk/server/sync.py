@@ -198,13 +198,14 @@ class _Applied:
 
 @dataclass
 class _Batch:
-    """What a push's mutations need to read, read together in three statements under the
-    change-log lock (so nothing changes between this read and the push's writes), and kept
-    up to date as the push goes: a record created or changed by one mutation, its
-    allocation, and each mutation's first result are seen by the mutations after it, as
-    they would be in the database. A key looked up and absent stays absent until the push
-    itself adds it. What the push makes is written by :meth:`write`, in one statement per
-    table (at the end, or before a check that reads the database itself)."""
+    """What a push's mutations need to read, read together (with the organisation's epoch,
+    ``load``) under the change-log lock (so nothing changes between this read and the
+    push's writes), and kept up to date as the push goes: a record created or changed by
+    one mutation, its allocation, and each mutation's first result are seen by the
+    mutations after it, as they would be in the database. A key looked up and absent stays
+    absent until the push itself adds it. What the push makes is written by :meth:`write`,
+    in one statement per table (at the end, or before a check that reads the database
+    itself)."""
 
     applied: dict[str, _Applied]
     records: dict[tuple[str, str], _Record]

@@ -31,7 +31,6 @@ from sqlalchemy import (
     JSON,
     ColumnElement,
     Integer,
-    Row,
     Select,
     Table,
     bindparam,
@@ -72,7 +71,7 @@ from hubdesk.services.sync_check import (
     with_case,
 )
 from hubdesk.services.sync_index import indexed_words, reindex, reindex_written
-from hubdesk.store.driver import driver_many, plain_rows
+from hubdesk.store.driver import PlainRow, driver_many, plain_rows
 from hubdesk.store.outbox import (
     column_values,
     content_of,
@@ -327,7 +326,7 @@ class SyncService(ServiceBase):
         tally = PushTally()
         with self._as_hub() as session:
             sent = _sent(session.connection(), [str(r.mutation_id) for r in results])
-            acknowledged: list[tuple[Row[*tuple[Any, ...]], int]] = []
+            acknowledged: list[tuple[PlainRow, int]] = []
             rejected: list[dict[str, Any]] = []
             for result in results:
                 row = sent.get(str(result.mutation_id))
@@ -363,7 +362,7 @@ class SyncService(ServiceBase):
         return tally
 
     @staticmethod
-    def _acknowledged(session: Session, settled: list[tuple[Row[*tuple[Any, ...]], int]]) -> None:
+    def _acknowledged(session: Session, settled: list[tuple[PlainRow, int]]) -> None:
         """The hub has these changes: they leave the outbox, each record takes its new hub
         sequence (one statement per kind), and the hub's copy becomes its base."""
         if not settled:
@@ -383,9 +382,7 @@ class SyncService(ServiceBase):
             driver_many(conn, update, values)
         conn.execute(_SETTLED, {"seqs": [row.seq for row, _ in settled]})
 
-    def _conflicted(
-        self, session: Session, row: Row[*tuple[Any, ...]], result: p.MutationResult
-    ) -> None:
+    def _conflicted(self, session: Session, row: PlainRow, result: p.MutationResult) -> None:
         """The hub's record moved on since this change's base: merge, keep both, re-send."""
         assert result.seq is not None
         assert result.server_copy is not None
@@ -840,7 +837,7 @@ def _sent_columns(outbox: Table) -> tuple[ColumnElement[Any], ...]:
     return (c.seq, c.mutation_id, c.kind, c.record_id, c.op, c.young_person_id)
 
 
-def _sent(conn: Connection, mutation_ids: list[str]) -> dict[str, Row[*tuple[Any, ...]]]:
+def _sent(conn: Connection, mutation_ids: list[str]) -> dict[str, PlainRow]:
     """The outbox rows of these mutations still waiting for an answer, by id, as plain rows
     (one refused already is not counted again when its answer comes twice). Their content
     only where it becomes the record's base once acknowledged (not for a deletion or an
@@ -865,7 +862,7 @@ def _sent_query() -> Select[*tuple[Any, ...]]:
     )
 
 
-def _contexts_of(session: Session, rows: Sequence[Row[*tuple[Any, ...]]]) -> dict[int, str | None]:
+def _contexts_of(session: Session, rows: Sequence[PlainRow]) -> dict[int, str | None]:
     """The context of each outbox row (by seq) of a contextual plan, its versions and actions:
     the rows of a plan kind with no case (rare: one lookup each)."""
     found: dict[int, str | None] = {}
@@ -877,9 +874,7 @@ def _contexts_of(session: Session, rows: Sequence[Row[*tuple[Any, ...]]]) -> dic
     return found
 
 
-def _mutation(
-    row: Row[*tuple[Any, ...]], base_seq: int | None, context_id: str | None
-) -> p.Mutation:
+def _mutation(row: PlainRow, base_seq: int | None, context_id: str | None) -> p.Mutation:
     """The wire form of an outbox row. Built without validating it again: every field comes
     from this vault's own outbox (ids and kinds it made, content written by
     ``store.outbox.content_of``), and the hub validates what it receives: what is written

@@ -8,7 +8,7 @@ from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy.engine import Connection, Result
 
@@ -29,7 +29,11 @@ def driver_many(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None
         cursor.executemany(sql, rows)
 
 
-def plain_rows(result: Result[Any]) -> list[Any]:
+#: A row made by :func:`plain_rows`: a named tuple of its query's columns.
+PlainRow: TypeAlias = Any
+
+
+def plain_rows(result: Result[Any]) -> list[PlainRow]:
     """The rows of ``result`` as named tuples (``row.kind``, ``row[2]``, unpacking: as its
     rows). An attribute of SQLAlchemy's row is looked up on its class first, and the miss
     raised, its message written, and caught, before the row's columns are: about 2,000
