@@ -10,6 +10,7 @@ import itertools
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -170,16 +171,21 @@ def a_pushed_case(hub: Hub) -> tuple[Any, list[Any]]:
 
 def the_push_and_pull_reads(session: Session, amy: Any, batch: list[Any]) -> list[Read]:
     """What a push and a pull read, with the parameters they would give."""
-    applied, records, allocations = sync._load_queries(session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect.name
+    applied, records, allocations = sync._load_queries(dialect)
     page, asked = sync._records_after(session, amy, 0, 500, None)
+    listed = partial(sync._listed, dialect)  # the lists as a push gives them
     return [
         (ORGANISATION_STATE, {}),
-        (applied, {"keys": sorted(str(m.mutation_id) for m in batch)}),
+        (applied, {"keys": listed(str(m.mutation_id) for m in batch)}),
         (
             records,
-            {"kinds": ["contact_note", "young_person"], "ids": sorted(m.record_id for m in batch)},
+            {
+                "kinds": listed(["contact_note", "young_person"]),
+                "ids": listed(m.record_id for m in batch),
+            },
         ),
-        (allocations, {"people": [CASE]}),
+        (allocations, {"people": listed([CASE])}),
         (page, asked),
         (sync._TOOLS_AFTER, {"after": 0, "limit": 501}),
     ]
