@@ -120,6 +120,12 @@ def test_first_day_from_the_keyboard(qtbot: QtBot, tmp_path: Path) -> None:
             ),
             timeout=5000,
         )
+        # The editor's own answer (read back from the vault) arrives after the write, on the
+        # UI thread: the vault is closed below only once it has, as a person would see it.
+        qtbot.waitUntil(
+            lambda: plans.editor.submit_message.text() == "Sent for a team lead's decision.",
+            timeout=5000,
+        )
         version = services.cases.case_file(pid).plans[0].versions[-1]
         assert version.content["what_i_want"] == "To feel safe walking home from school."
         assert [(a.what, a.owner) for a in version.actions if a.deleted_at is None] == [
