@@ -20,7 +20,14 @@ from hubdesk.collector import SessionCollector
 from hubdesk.errors import HubDeskError
 from hubdesk.settings import Settings
 from hubdesk.store.secrets_util import wipe
-from hubdesk.views.qt import QApplication, QByteArray, QMessageBox, QTimer, QWidget
+from hubdesk.views.qt import (
+    QApplication,
+    QByteArray,
+    QEventLoop,
+    QMessageBox,
+    QTimer,
+    QWidget,
+)
 from hubdesk.views.unlock import UnlockScreen
 
 if TYPE_CHECKING:
@@ -266,10 +273,15 @@ class Desktop:
 
     def close_vault(self) -> None:
         """Close the vault once every queued write has finished (a write holds the key) and a
-        sync in progress has let go of it."""
+        sync in progress has let go of it.
+
+        The writes' answers are delivered before it closes: each comes to the UI thread
+        through the event loop, and one left queued would run after the close, against a
+        vault no longer there (typing and clicks wait: only the answers are let through)."""
         if self.window is not None:
             self.window.sync.stop()
         self.tasks.wait_idle(-1)
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         if self.vault is not None:
             self.vault.close()
             self.vault = None

@@ -4,6 +4,7 @@ caseload back."""
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 from pathlib import Path
 
@@ -334,3 +335,34 @@ def test_copied_case_text_is_warned_about_and_cleared_by_the_lock(
         qtbot.waitUntil(lambda: window.saved.text() == COPIED, timeout=3000)
         desktop.lock()
         assert clipboard.text() == ""
+
+
+@pytest.mark.parametrize("ending", ["revoked", "quit"])
+def test_a_save_finishing_as_the_vault_closes_is_answered_while_the_vault_is_open(
+    qtbot: QtBot, vault: Vault, vault_dir: Path, ending: str
+) -> None:
+    """A save's answer (a screen reading what was saved, say) reaches the UI thread through
+    the event loop; one still on its way when the vault closes must arrive before the close,
+    not after it, against a vault no longer there."""
+    vault.close()
+    with running(qtbot, vault_dir) as desktop:
+        unlock(qtbot, desktop)
+        release = threading.Event()
+        answers: list[tuple[object, bool]] = []
+
+        def save() -> str:
+            release.wait(10)
+            return "saved"
+
+        def answered(value: object) -> None:
+            answers.append((value, desktop.vault is not None and desktop.vault.is_open))
+
+        desktop.tasks.write(save, answered, answered)
+        threading.Timer(0.2, release.set).start()  # done while the close waits for it
+        if ending == "revoked":
+            desktop.revoked()
+        else:
+            desktop.close_vault()
+        assert answers == [("saved", True)]
+        if desktop.notice is not None:
+            desktop.notice.close()
