@@ -124,7 +124,7 @@ from hubdesk.sync import protocol as p
 from hubdesk.sync.client import Progress, SyncEngine, SyncReport
 from hubdesk.sync.device_keys import make_csr, new_device_key, private_key_pem
 from hubdesk.sync.relay import HubRelay
-from hubdesk.sync.transport import HubClient
+from hubdesk.sync.transport import IDLE_CONNECTION_SECONDS, HubClient
 
 ORGANISATION = "Bench Borough Council"
 # Fictional secrets for throwaway hubs and vaults under /tmp.
@@ -728,7 +728,9 @@ class Replayer:
         return time.perf_counter() - started
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, timeout=120.0)
+        # Idle connections let go of as the hub client does (transport.IDLE_CONNECTION_SECONDS)
+        limits = httpx.Limits(keepalive_expiry=IDLE_CONNECTION_SECONDS)
+        return httpx.Client(base_url=self.base, timeout=120.0, limits=limits)
 
     def median_of(self, exchanges: Sequence[Exchange], times: int = REPLAYS) -> float:
         """The median time of replaying these exchanges ``times`` times, one after another."""

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -29,6 +27,7 @@ from hubdesk.server.db import Database, alembic_config, normalise_url
 from hubdesk.server.hub import Hub, Principal
 from hubdesk.server.tables import Role, ServerBase
 from hubdesk.sync import protocol as p
+from tests.helpers.served import serving_on_loopback
 
 POSTGRES_URL = os.environ.get("HUBDESK_TEST_POSTGRES_URL")
 #: Argon2id at its lowest cost: the real cost is a constant of passwords.py, tested there.
@@ -232,17 +231,8 @@ class Switch:
 def loopback_server() -> Iterator[tuple[str, Switch]]:
     switch = Switch()
     config = uvicorn.Config(switch, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the hub did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", switch
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving_on_loopback(config) as base:
+        yield base, switch
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from hubdesk.server.api import MAX_BODY, create_app
 from hubdesk.server.ca import make_csr, new_device_key
 from hubdesk.server.db import Database, head_revision
 from hubdesk.server.hub import PER_USER_LIMIT, Hub
+from tests.helpers.served import serving_on_loopback
 from tests.server.conftest import PASSWORD, Org, Reply, Served
 
 PROBLEM = "application/problem+json"
@@ -346,19 +346,8 @@ def test_the_health_checks_answer(served: Served) -> None:
 def serving(app: FastAPI) -> Iterator[Served]:
     """Another app on its own loopback port, as the ``served`` fixture serves the hub."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield Served(f"http://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving_on_loopback(config) as base:
+        yield Served(base)
 
 
 def test_readyz_refuses_a_database_without_a_schema(database_url: str) -> None:

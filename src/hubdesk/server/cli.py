@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("hubdesk.server")
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
+#: Seconds the hub keeps an idle connection open for the device's next request: more than
+#: a device keeps one (``hubdesk.sync.transport.IDLE_CONNECTION_SECONDS``), so a device
+#: never sends on a connection the hub is closing.
+HUB_KEEP_ALIVE_SECONDS = 5
 
 
 def hub_dir() -> Path:
@@ -163,6 +167,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             access_log=False,
             proxy_headers=args.insecure_behind_proxy,
             server_header=False,
+            timeout_keep_alive=HUB_KEEP_ALIVE_SECONDS,
         )
     finally:
         if checkpoints is not None:
