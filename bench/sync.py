@@ -124,7 +124,7 @@ from hubdesk.sync import protocol as p
 from hubdesk.sync.client import Progress, SyncEngine, SyncReport
 from hubdesk.sync.device_keys import make_csr, new_device_key, private_key_pem
 from hubdesk.sync.relay import HubRelay
-from hubdesk.sync.transport import IDLE_CONNECTION_SECONDS, HubClient
+from hubdesk.sync.transport import CONNECTION_LIMITS, HubClient
 
 ORGANISATION = "Bench Borough Council"
 # Fictional secrets for throwaway hubs and vaults under /tmp.
@@ -368,7 +368,8 @@ class WireTap(httpx.BaseTransport):
     """
 
     def __init__(self, local_address: str | None = None) -> None:
-        self.inner = httpx.HTTPTransport(local_address=local_address)
+        # (Idle connections let go of as HubClient's are: see IDLE_CONNECTION_SECONDS.)
+        self.inner = httpx.HTTPTransport(local_address=local_address, limits=CONNECTION_LIMITS)
         self.exchanges: list[Exchange] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -728,9 +729,7 @@ class Replayer:
         return time.perf_counter() - started
 
     def client(self) -> httpx.Client:
-        # Idle connections let go of as the hub client does (transport.IDLE_CONNECTION_SECONDS)
-        limits = httpx.Limits(keepalive_expiry=IDLE_CONNECTION_SECONDS)
-        return httpx.Client(base_url=self.base, timeout=120.0, limits=limits)
+        return httpx.Client(base_url=self.base, timeout=120.0, limits=CONNECTION_LIMITS)
 
     def median_of(self, exchanges: Sequence[Exchange], times: int = REPLAYS) -> float:
         """The median time of replaying these exchanges ``times`` times, one after another."""

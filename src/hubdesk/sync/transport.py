@@ -31,6 +31,8 @@ GZIP_LEVEL = 1
 #: Were both equal, a request sent on a connection just as the hub closes it fails, unsent or
 #: half sent ("could not be reached"): one sync in a few thousand, with 200 devices.
 IDLE_CONNECTION_SECONDS = 2.0
+#: The connection pool's limits: httpx's, but for the idle time.
+CONNECTION_LIMITS = httpx.Limits(keepalive_expiry=IDLE_CONNECTION_SECONDS)
 
 
 class HubError(HubDeskError):
@@ -95,7 +97,7 @@ class HubClient:
             headers=headers,
             timeout=timeout,
             verify=verify,
-            limits=httpx.Limits(keepalive_expiry=IDLE_CONNECTION_SECONDS),
+            limits=CONNECTION_LIMITS,
         )
 
     def close(self) -> None:
