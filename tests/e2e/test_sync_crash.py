@@ -26,12 +26,10 @@ applied once, and nothing of a killed transaction is kept.
 from __future__ import annotations
 
 import os
-import queue
 import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,6 +52,7 @@ from tests.conftest import PASSPHRASE, passphrase
 from tests.e2e.devices import Device, new_device
 from tests.e2e.faultproxy import PUSH, FailThenSucceed, Fault, FaultProxy, Request, hub_scope
 from tests.e2e.faultproxy import ledger as hub_ledger
+from tests.helpers.forking import LINE_TIMEOUT_S, ForkingHelper, say, serve
 from tests.server.conftest import Org, Served
 from tests.server.test_workers import (
     ORGANISATION,
@@ -66,7 +65,6 @@ from tests.server.test_workers import (
 pytestmark = pytest.mark.slow
 T = TypeVar("T")
 
-ROOT = Path(__file__).resolve().parents[2]
 ITERATIONS = 50
 SEED = 2  # found the lost-merge bug (see test_sync_faults.py) before it was fixed
 CHECK_EVERY = 10
@@ -76,24 +74,18 @@ KILL_AFTER_EVENT = (1, 14)
 KILL_PAUSE_S = 0.02
 #: Push batches and pull pages of the child's sync: small, so one sync has many steps.
 CHILD_PAGE = 3
-LINE_TIMEOUT_S = 60
 
 
 # The child side: run as `python -m tests.e2e.test_sync_crash` -------------------------------------
-
-
-def _say(line: str) -> None:
-    """One whole line to the parent (one write: lines from parent and child never mix)."""
-    os.write(1, (line + "\n").encode())
 
 
 class _Announced(HubRelay):
     """The hub, with every call and answer announced to the parent as an event."""
 
     def _around(self, name: str, call: Callable[[], T]) -> T:
-        _say(f"event call {name}")
+        say(f"event call {name}")
         answer = call()
-        _say(f"event answer {name}")
+        say(f"event answer {name}")
         return answer
 
 
@@ -101,7 +93,7 @@ def _sync_child(folder: Path, secret: bytes) -> int:
     """One sync of the vault in ``folder``; then wait for the parent's kill."""
     try:
         vault = Vault.open(folder, bytearray(secret))
-        _say("event opened")
+        say("event opened")
         services = Services(vault)
         link = services.hub.link()
         assert link is not None
@@ -109,74 +101,32 @@ def _sync_child(folder: Path, secret: bytes) -> int:
             engine = SyncEngine(
                 services.sync,
                 _Announced(client),
-                progress=lambda step: _say(f"event {step.stage}"),
+                progress=lambda step: say(f"event {step.stage}"),
                 page_size=CHILD_PAGE,
                 sleep=lambda _s: None,
             )
             engine.run()
-        _say("done")
+        say("done")
     except BaseException as exc:  # the parent shows it and fails; test data only, no secrets
-        _say(f"error {type(exc).__name__}: {exc}")
+        say(f"error {type(exc).__name__}: {exc}")
         return 1
     signal.pause()  # the parent kills this process whenever it chose to
-    return 0
-
-
-def _forking_helper() -> int:
-    """Read ``sync FOLDER`` lines; for each, fork a child that syncs that vault, say its pid,
-    wait for it to end and say how it ended."""
-    secret = os.environ.pop("HUBDESK_PASSPHRASE").encode()
-    for line in sys.stdin:
-        command, _, folder = line.rstrip("\n").partition(" ")
-        if command != "sync":
-            return 0
-        pid = os.fork()
-        if pid == 0:
-            os._exit(_sync_child(Path(folder), secret))
-        _say(f"pid {pid}")
-        _, status = os.waitpid(pid, 0)
-        _say(f"exit {os.waitstatus_to_exitcode(status)}")
     return 0
 
 
 # The parent side ----------------------------------------------------------------------------------
 
 
-class Helper:
-    """The forking helper process, with a thread collecting its lines."""
+class Helper(ForkingHelper):
+    """The forking helper: this module run with ``python -m``."""
 
     def __init__(self, stderr: IO[bytes]) -> None:
-        env = {**os.environ, "HUBDESK_PASSPHRASE": PASSPHRASE}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.test_sync_crash"],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            env=env,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            self.lines.put(raw.decode().rstrip("\n"))
-        self.lines.put("eof")
-
-    def line(self) -> str:
-        try:
-            return self.lines.get(timeout=LINE_TIMEOUT_S)
-        except queue.Empty:
-            raise AssertionError("the sync helper went quiet") from None
+        super().__init__("tests.e2e.test_sync_crash", PASSPHRASE, stderr)
 
     def sync_and_kill(self, folder: Path, after_event: int, pause: float) -> tuple[int, bool]:
         """Start a child syncing ``folder`` and kill it after its ``after_event``-th event and
         ``pause`` seconds; (events seen, whether the sync had finished before the kill)."""
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(f"sync {folder}\n".encode())
-        self.proc.stdin.flush()
+        self.send("sync", str(folder))
         pid, events, done = None, 0, False
         while pid is None or (events < after_event and not done):
             line = self.line()
@@ -193,12 +143,6 @@ class Helper:
             done |= line == "done"
         assert int(line.split()[1]) == -signal.SIGKILL, f"the child ended by itself: {line}"
         return events, done
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
-        self._reader.join(timeout=30)
 
 
 def write_note(device: Device, person: str, words: str) -> str:
@@ -520,4 +464,4 @@ def test_the_hub_killed_mid_push_applies_each_mutation_once(
 
 
 if __name__ == "__main__":
-    sys.exit(_forking_helper())
+    sys.exit(serve("sync", lambda args, secret: _sync_child(Path(args[0]), secret)))

@@ -1,26 +1,24 @@
-"""Child process for the kill -9 test (tests/store/test_crash.py). Not for real vaults.
+"""Children for the kill -9 test (tests/store/test_crash.py), forked by the helper this module
+runs as (``python -m tests.helpers.crash_writer``; see ``tests.helpers.forking``). Not for
+real vaults.
 
-    python crash_writer.py VAULT_FOLDER YOUNG_PERSON_ID
-
-The passphrase comes from HUBDESK_PASSPHRASE (never argv, which other users can read), and
-HUBDESK_HOME from the environment. Opens the vault, prints ``ready``, then writes forever:
-mostly contact notes (of varied length, so some spill onto overflow pages), sometimes a young
-person. Only after a service call has returned does it print ``<record kind> <id>`` and flush
-— that line is the acknowledgement the parent holds the vault to. The parent ends it with
-SIGKILL.
+Each ``write VAULT_FOLDER YOUNG_PERSON_ID`` line forks a child that opens the vault, says
+``ready``, then writes forever: mostly contact notes (of varied length, so some spill onto
+overflow pages), sometimes a young person. Only after a service call has returned does it say
+``<record kind> <id>``: that line is the acknowledgement the parent holds the vault to. The
+parent ends it with SIGKILL.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 from pathlib import Path
 
 from hubdesk.services import Services
-from hubdesk.store.secrets_util import wipe
 from hubdesk.store.vault import Vault
 from hubdesk.timeutil import utcnow
+from tests.helpers.forking import say, serve
 
 WORDS = (
     "visited", "home", "talked", "about", "school", "friends", "weekend", "agreed", "to",
@@ -29,18 +27,11 @@ WORDS = (
 )  # fmt: skip
 
 
-def main(argv: list[str]) -> int:
-    folder, young_person_id = Path(argv[1]), argv[2]
-    secret = bytearray(os.environ.pop("HUBDESK_PASSPHRASE").encode())
-    try:
-        vault = Vault.open(folder, secret)
-    finally:
-        wipe(secret)
-    services = Services(vault)
+def write_forever(args: list[str], secret: bytes) -> int:
+    folder, young_person_id = Path(args[0]), args[1]
+    services = Services(Vault.open(folder, bytearray(secret)))
     rng = random.Random()
-    out = sys.stdout
-    out.write("ready\n")
-    out.flush()
+    say("ready")
     n = 0
     while True:
         n += 1
@@ -53,9 +44,8 @@ def main(argv: list[str]) -> int:
             new_id = services.notes.add(
                 young_person_id, kind="phone", occurred_at=utcnow(), narrative=narrative
             )
-        out.write(f"{kind} {new_id}\n")
-        out.flush()
+        say(f"{kind} {new_id}")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(serve("write", write_forever))

@@ -2,8 +2,9 @@
 acknowledged is there afterwards, at most one unacknowledged write per kill appears, and both
 integrity checks and the audit chain still pass.
 
-The writer is tests/helpers/crash_writer.py in a child process; it prints each record's id only
-after the service call returned. Child start-up (imports, key unwrap) dominates the run time.
+Each writer is a child forked by tests/helpers/crash_writer.py (run once, with everything
+imported, so a kill costs a fork and a vault opening, not a Python start-up); it says each
+record's id only after the service call returned.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
-import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -25,57 +24,51 @@ from hubdesk.models import ContactNote, YoungPerson
 from hubdesk.services import Services
 from hubdesk.store.vault import Vault
 from tests.conftest import PASSPHRASE, passphrase
+from tests.helpers.forking import ForkingHelper
 
 pytestmark = pytest.mark.slow
 
 ITERATIONS = 50
 CHECK_EVERY = 10
 KILL_AFTER_S = (0.05, 0.6)
-START_TIMEOUT_S = 60
-WRITER = Path(__file__).resolve().parents[1] / "helpers" / "crash_writer.py"
 KINDS = {"contact_note": ContactNote, "young_person": YoungPerson}
 
 
-class Writer:
-    """One child writer, with a thread collecting its acknowledgements as they arrive."""
+class Writer(ForkingHelper):
+    """The forking helper, whose children write until killed."""
 
-    def __init__(self, folder: Path, young_person_id: str, stderr: IO[bytes]) -> None:
-        env = {**os.environ, "HUBDESK_PASSPHRASE": PASSPHRASE}
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen(
-            [sys.executable, str(WRITER), str(folder), young_person_id],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            env=env,
-            text=True,
-            encoding="utf-8",
-        )
-        self.ready = threading.Event()
-        self.ready_after = 0.0
-        self.acks: list[tuple[str, str]] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+    def __init__(self, stderr: IO[bytes]) -> None:
+        super().__init__("tests.helpers.crash_writer", PASSPHRASE, stderr)
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            if not line.endswith("\n"):
-                break  # cut short by the kill: not an acknowledgement
-            if line == "ready\n":
-                self.ready_after = time.monotonic() - self.started
-                self.ready.set()
-            else:
-                kind, _, record_id = line.rstrip("\n").partition(" ")
-                self.acks.append((kind, record_id))
-        self.ready.set()  # end of output: wake the parent even if the child died early
+    def write_then_kill(self, folder: Path, young_person_id: str, after: float) -> WriterRun:
+        """Start a child writing into the vault in ``folder`` and kill it ``after`` seconds
+        once it is ready."""
+        self.send("write", str(folder), young_person_id)
+        started = time.monotonic()
+        pid, ready_after = None, None
+        while ready_after is None:
+            line = self.line()
+            assert not line.startswith(("eof", "exit")), f"the writer stopped: {line}"
+            if line.startswith("pid "):
+                pid = int(line.split()[1])
+            ready_after = time.monotonic() - started if line == "ready" else None
+        assert pid is not None
+        # Not synchronisation: the random moment of the crash is the point of the test.
+        time.sleep(after)
+        os.kill(pid, signal.SIGKILL)
+        acks: list[tuple[str, str]] = []
+        while not (line := self.line()).startswith("exit "):
+            assert line != "eof", "the forking helper stopped"
+            kind, _, record_id = line.partition(" ")
+            acks.append((kind, record_id))
+        return WriterRun(int(line.split()[1]), ready_after, acks)
 
-    def kill(self) -> int:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-        code = self.proc.wait(timeout=30)
-        self._reader.join(timeout=30)
-        return code
+
+@dataclass(frozen=True)
+class WriterRun:
+    exit_code: int
+    ready_after: float
+    acks: list[tuple[str, str]]
 
 
 def records_in(folder: Path, check: bool) -> dict[str, set[str]]:
@@ -103,32 +96,30 @@ def test_acknowledged_writes_survive_kill_9(
     start_ups: list[float] = []
     began = time.monotonic()
 
-    for i in range(1, ITERATIONS + 1):
-        stderr_path = tmp_path / f"writer-{i}.stderr"
-        with stderr_path.open("wb") as stderr:
-            writer = Writer(vault_dir, person, stderr)
-            try:
-                assert writer.ready.wait(START_TIMEOUT_S), "the writer did not start"
-                assert writer.proc.poll() is None, "the writer stopped by itself"
-                start_ups.append(writer.ready_after)
-                # Not synchronisation: the random moment of the crash is the point of the test.
-                time.sleep(rng.uniform(*KILL_AFTER_S))
-            finally:
-                code = writer.kill()
-        problem = stderr_path.read_text(encoding="utf-8", errors="replace")
-        assert code == -signal.SIGKILL, f"iteration {i}: writer exited {code}:\n{problem}"
-
-        for kind, record_id in writer.acks:
-            acked[kind].add(record_id)
-        after = records_in(vault_dir, check=i % CHECK_EVERY == 0 or i == ITERATIONS)
-        for kind in KINDS:
-            lost = acked[kind] - after[kind]
-            assert not lost, f"iteration {i}: acknowledged {kind} lost: {sorted(lost)}"
-        new = sum(len(after[k] - before[k]) for k in KINDS)
-        assert new - len(writer.acks) in (0, 1), (
-            f"iteration {i}: {new} new records for {len(writer.acks)} acknowledgements"
-        )
-        before = after
+    stderr_path = tmp_path / "writer.stderr"
+    with stderr_path.open("wb") as stderr:
+        writer = Writer(stderr)
+        try:
+            for i in range(1, ITERATIONS + 1):
+                run = writer.write_then_kill(vault_dir, person, rng.uniform(*KILL_AFTER_S))
+                problem = stderr_path.read_text(encoding="utf-8", errors="replace")
+                assert run.exit_code == -signal.SIGKILL, (
+                    f"iteration {i}: writer exited {run.exit_code}:\n{problem}"
+                )
+                start_ups.append(run.ready_after)
+                for kind, record_id in run.acks:
+                    acked[kind].add(record_id)
+                after = records_in(vault_dir, check=i % CHECK_EVERY == 0 or i == ITERATIONS)
+                for kind in KINDS:
+                    lost = acked[kind] - after[kind]
+                    assert not lost, f"iteration {i}: acknowledged {kind} lost: {sorted(lost)}"
+                new = sum(len(after[k] - before[k]) for k in KINDS)
+                assert new - len(run.acks) in (0, 1), (
+                    f"iteration {i}: {new} new records for {len(run.acks)} acknowledgements"
+                )
+                before = after
+        finally:
+            writer.close()
 
     total = sum(len(ids) for ids in acked.values())
     assert total > ITERATIONS, "too few writes: the kills came before any work was done"
