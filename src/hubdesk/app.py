@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -20,14 +21,7 @@ from hubdesk.collector import SessionCollector
 from hubdesk.errors import HubDeskError
 from hubdesk.settings import Settings
 from hubdesk.store.secrets_util import wipe
-from hubdesk.views.qt import (
-    QApplication,
-    QByteArray,
-    QEventLoop,
-    QMessageBox,
-    QTimer,
-    QWidget,
-)
+from hubdesk.views.qt import QApplication, QByteArray, QMessageBox, QTimer, QWidget
 from hubdesk.views.unlock import UnlockScreen
 
 if TYPE_CHECKING:
@@ -91,6 +85,9 @@ class Desktop:
         self.saved_view: ViewState | None = None
         #: Shown when the hub revoked this laptop, until the person has read it.
         self.notice: QMessageBox | None = None
+        #: True while ``lock`` or ``revoked`` closes the vault: a save they wait for may let
+        #: the event loop in (a dialog's flush), and with it another lock or a revocation.
+        self._closing = False
         self.tasks = Tasks()
         self.unlock = UnlockScreen(f"Vault folder: {vault_dir}")
         self.unlock.passphrase_entered.connect(self._unlock_in_background)
@@ -238,8 +235,20 @@ class Desktop:
 
     def lock(self) -> None:
         """Save, remember the place, close the vault and drop the key; ask again."""
-        if self.vault is None:
-            return  # locked already (or not yet unlocked)
+        if self.vault is None or self._closing:
+            return  # locked already (or not yet unlocked), or being closed already
+        with self._closing_the_vault():
+            self._lock()
+
+    @contextmanager
+    def _closing_the_vault(self) -> Iterator[None]:
+        self._closing = True
+        try:
+            yield
+        finally:
+            self._closing = False
+
+    def _lock(self) -> None:
         self.idle.stop()
         window = self.window
         if window is not None:
@@ -248,7 +257,7 @@ class Desktop:
             window.clear_copied()  # case text copied from HubDesk stays no longer than this
             window.flush()
             self.tasks.wait_idle(-1)
-            QApplication.processEvents()  # deliver finished saves while their screens exist
+            self.tasks.deliver_finished()  # finished saves answered while their screens exist
             # The place is read before the unlock screen takes the focus away.
             self.saved_view = window.view_state()
         self.unlock.reset("HubDesk locked itself to keep the records safe.")
@@ -275,13 +284,13 @@ class Desktop:
         """Close the vault once every queued write has finished (a write holds the key) and a
         sync in progress has let go of it.
 
-        The writes' answers are delivered before it closes: each comes to the UI thread
-        through the event loop, and one left queued would run after the close, against a
-        vault no longer there (typing and clicks wait: only the answers are let through)."""
+        The writes' answers are delivered before it closes (``Tasks.deliver_finished``):
+        each comes to the UI thread through the event loop, and one left queued would run
+        after the close, against a vault no longer there."""
         if self.window is not None:
             self.window.sync.stop()
         self.tasks.wait_idle(-1)
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        self.tasks.deliver_finished()
         if self.vault is not None:
             self.vault.close()
             self.vault = None
@@ -297,10 +306,20 @@ class Desktop:
         wiped). The wipe runs here on the UI thread: there is nothing left to type into, and
         the start screen must not open on a half-wiped folder.
         """
+        if self._closing:
+            # Told while a lock closes the vault (a save it waits for let this in): once the
+            # lock has closed it, the vault is wiped all the same.
+            QTimer.singleShot(0, self.revoked)
+            return
+        with self._closing_the_vault():
+            self._revoked()
+
+    def _revoked(self) -> None:
         from hubdesk.commands.hub import REVOKED_WORDS
         from hubdesk.store.wipe import wipe_vault
 
         self.idle.stop()
+        self.unlock.hide()  # (shown by a lock just before: there is no vault to unlock now)
         window = self.window
         if window is not None:
             window.sync.stop()

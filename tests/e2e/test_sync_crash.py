@@ -127,21 +127,19 @@ class Helper(ForkingHelper):
         """Start a child syncing ``folder`` and kill it after its ``after_event``-th event and
         ``pause`` seconds; (events seen, whether the sync had finished before the kill)."""
         self.send("sync", str(folder))
-        pid, events, done = None, 0, False
-        while pid is None or (events < after_event and not done):
+        events, done = 0, False
+        while events < after_event and not done:
             line = self.line()
             assert not line.startswith(("error", "eof", "exit")), f"the sync failed: {line}"
-            if line.startswith("pid "):
-                pid = int(line.split()[1])
             events += line.startswith("event ")
             done |= line == "done"
         # Not synchronisation: the random moment of the kill is the point of the test.
         time.sleep(pause)
-        os.kill(pid, signal.SIGKILL)
-        while not (line := self.line()).startswith("exit "):
-            assert not line.startswith(("error", "eof")), f"the sync failed: {line}"
+        code = self.kill()
+        for line in self.last_lines:
+            assert not line.startswith("error"), f"the sync failed: {line}"
             done |= line == "done"
-        assert int(line.split()[1]) == -signal.SIGKILL, f"the child ended by itself: {line}"
+        assert code == -signal.SIGKILL, f"the child ended by itself: exit {code}"
         return events, done
 
 

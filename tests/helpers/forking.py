@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -29,24 +30,31 @@ def say(line: str) -> None:
 
 
 def serve(command: str, child: Callable[[list[str], bytes], int]) -> int:
-    """The helper's loop: for each line ``COMMAND ARG…`` on stdin, fork a child running
-    ``child(args, secret)``, say ``pid N``, wait for it, say ``exit CODE``. The secret is the
-    passphrase from ``HUBDESK_PASSPHRASE`` (never argv, which other users can read)."""
+    """The helper's loop: for each line ``COMMAND<TAB>ARG…`` on stdin, fork a child running
+    ``child(args, secret)`` and say ``pid N``; at the next line (``kill``), kill it with
+    SIGKILL, wait for it and say ``exit CODE``. The child is reaped only then, so the kill
+    always reaches this child (its pid is not free for another process to take), and a child
+    that ended by itself shows its own exit code. A child that raises says ``error NAME``
+    (its traceback goes to stderr). The secret is the passphrase from ``HUBDESK_PASSPHRASE``
+    (never argv, which other users can read)."""
     secret = os.environ.pop("HUBDESK_PASSPHRASE").encode()
     for line in sys.stdin:
-        name, *args = line.split()
+        name, *args = line.rstrip("\n").split("\t")
         if name != command:
             return 0
         pid = os.fork()
         if pid == 0:  # the child: never returns into this loop, whatever happens
             code = 1
             try:
-                code = child(args, secret)
-            except BaseException:
+                code = int(child(args, secret))
+            except BaseException as exc:
+                say(f"error {type(exc).__name__}")
                 traceback.print_exc()  # to the parent's stderr file (test data only)
             finally:
                 os._exit(code)
         say(f"pid {pid}")
+        sys.stdin.readline()  # "kill" (or the end of input: the parent is gone)
+        os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         say(f"exit {os.waitstatus_to_exitcode(status)}")
     return 0
@@ -66,6 +74,8 @@ class ForkingHelper:
             env=env,
         )
         self.lines: queue.Queue[str] = queue.Queue()
+        #: The lines the last child said between the kill being asked for and its end.
+        self.last_lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -77,8 +87,24 @@ class ForkingHelper:
 
     def send(self, *command: str) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write((" ".join(command) + "\n").encode())
+        self.proc.stdin.write(("\t".join(command) + "\n").encode())
         self.proc.stdin.flush()
+
+    def kill(self) -> int:
+        """Have the running child killed with SIGKILL; how it ended (``-SIGKILL``, unless it
+        had ended by itself). What it said meanwhile is in ``last_lines``."""
+        self.send("kill")
+        return self.exit_code()
+
+    def exit_code(self) -> int:
+        """The child's exit code, once the helper says it ended; the lines before that (its
+        last words) are kept in ``last_lines``."""
+        self.last_lines = []
+        while not (line := self.line()).startswith("exit "):
+            assert line != "eof", "the forking helper stopped"
+            if not line.startswith("pid "):
+                self.last_lines.append(line)
+        return int(line.split()[1])
 
     def line(self) -> str:
         try:

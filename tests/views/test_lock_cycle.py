@@ -366,3 +366,31 @@ def test_a_save_finishing_as_the_vault_closes_is_answered_while_the_vault_is_ope
         assert answers == [("saved", True)]
         if desktop.notice is not None:
             desktop.notice.close()
+
+
+def test_a_revocation_told_while_locking_waits_for_the_lock_then_wipes(
+    qtbot: QtBot, vault: Vault, vault_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Locking saves first, and a save may let the event loop in (a dialog's flush), and with
+    it the sync's news that the hub revoked this laptop: the lock finishes, then the vault is
+    wiped and said so; the unlock screen is not left asking for a vault that is gone."""
+    vault.close()
+    with running(qtbot, vault_dir) as desktop:
+        unlock(qtbot, desktop)
+        window = desktop.window
+        assert window is not None
+        flush = window.flush
+
+        def flush_then_told() -> bool:
+            saved = flush()
+            desktop.revoked()  # as the sync worker's signal would, let in by the save
+            return saved
+
+        monkeypatch.setattr(window, "flush", flush_then_told)
+        desktop.lock()
+        assert desktop.vault is None
+        qtbot.waitUntil(lambda: desktop.notice is not None, timeout=3000)
+        assert not Vault.exists(vault_dir)
+        assert not desktop.unlock.isVisible()
+        assert desktop.notice is not None
+        desktop.notice.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from hubdesk.views.qt import QObject, QRunnable, QThreadPool, Signal
@@ -27,21 +28,34 @@ Failed = Callable[[BaseException], None]
 class _Relay(QObject):
     """Lives on the UI thread; a signal emitted from a worker is delivered there."""
 
-    finished = Signal(object, object, object)  # callback, value, error
+    finished = Signal()
+
+
+#: A finished job's answer: its callback, its value, its error.
+_Answer = tuple[Callable[[Any], None], Any, BaseException | None]
 
 
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay, on_done: Done, on_error: Failed):
+    def __init__(
+        self,
+        fn: Callable[[], Any],
+        answers: SimpleQueue[_Answer],
+        relay: _Relay,
+        on_done: Done,
+        on_error: Failed,
+    ):
         super().__init__()
-        self._fn, self._relay, self._done, self._error = fn, relay, on_done, on_error
+        self._fn, self._answers, self._relay = fn, answers, relay
+        self._done, self._error = on_done, on_error
 
     def run(self) -> None:
         try:
             value = self._fn()
         except BaseException as exc:  # reported to the UI thread, never swallowed
-            self._relay.finished.emit(self._error, None, exc)
+            self._answers.put((self._error, None, exc))
         else:
-            self._relay.finished.emit(self._done, value, None)
+            self._answers.put((self._done, value, None))
+        self._relay.finished.emit()
 
 
 class Tasks(QObject):
@@ -51,14 +65,16 @@ class Tasks(QObject):
         self._writes.setMaxThreadCount(1)
         self._net = QThreadPool(self)
         self._net.setMaxThreadCount(network_threads)
+        #: Answers of finished jobs not yet delivered, in the order they finished.
+        self._answers: SimpleQueue[_Answer] = SimpleQueue()
         self._relay = _Relay(self)
-        self._relay.finished.connect(self._deliver)
+        self._relay.finished.connect(self.deliver_finished)
 
     def write(self, fn: Callable[[], Any], on_done: Done, on_error: Failed) -> None:
-        self._writes.start(_Job(fn, self._relay, on_done, on_error))
+        self._writes.start(_Job(fn, self._answers, self._relay, on_done, on_error))
 
     def network(self, fn: Callable[[], Any], on_done: Done, on_error: Failed) -> None:
-        self._net.start(_Job(fn, self._relay, on_done, on_error))
+        self._net.start(_Job(fn, self._answers, self._relay, on_done, on_error))
 
     def wait_idle(self, msecs: int = 10_000) -> bool:
         """Block until queued writes are done (closing the window, locking the vault)."""
@@ -68,6 +84,15 @@ class Tasks(QObject):
         """Block until network work is done (tests, and nothing on the UI thread's path)."""
         return bool(self._net.waitForDone(msecs))
 
-    @staticmethod
-    def _deliver(callback: Callable[[Any], None], value: Any, error: BaseException | None) -> None:
-        callback(error if error is not None else value)
+    def deliver_finished(self) -> None:
+        """Call back, now, the answers of the jobs that have finished, in order (on the UI
+        thread). Each job's signal does this when the event loop comes round to it (and
+        then finds nothing left); closing the vault calls it straight after ``wait_idle``,
+        so no answer runs after the close, and nothing else is let through meanwhile (as
+        ``processEvents`` would: a timer, or the session locking, which locks HubDesk)."""
+        while True:
+            try:
+                callback, value, error = self._answers.get_nowait()
+            except Empty:
+                return
+            callback(error if error is not None else value)
