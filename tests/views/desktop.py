@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pytestqt.qtbot import QtBot
 
@@ -40,6 +40,21 @@ def open_tab(desktop: Desktop, young_person_id: str, tab_type: type[T]) -> T:
     assert isinstance(tab, tab_type)
     window.case_view.tabs.setCurrentWidget(tab)
     return tab
+
+
+def new_note_typed(qtbot: QtBot, desktop: Desktop, young_person_id: str, text: str) -> Any:
+    """Unlock, open the young person's notes, start a note and type ``text`` into it; the
+    note's editor (a ``DraftNoteEditor``)."""
+    from hubdesk.views.note_editor import DraftNoteEditor
+    from hubdesk.views.notes_tab import NotesTab
+
+    unlock(qtbot, desktop)
+    notes = open_tab(desktop, young_person_id, NotesTab)
+    notes.new_note()
+    editor = notes.pane
+    assert isinstance(editor, DraftNoteEditor)
+    qtbot.keyClicks(editor.narrative, text)
+    return editor
 
 
 @contextmanager

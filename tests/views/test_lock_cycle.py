@@ -16,9 +16,9 @@ from hubdesk.collector import SessionCollector
 from hubdesk.services import Services
 from hubdesk.settings import Settings
 from hubdesk.store.vault import Vault
-from hubdesk.views.qt import QApplication, Qt
-from tests.conftest import PASSPHRASE
-from tests.views.desktop import open_tab, running, unlock
+from hubdesk.views.qt import QApplication, Qt, QTimer
+from tests.conftest import PASSPHRASE, passphrase
+from tests.views.desktop import new_note_typed, open_tab, running, unlock
 
 
 def test_ctrl_l_locks_and_the_passphrase_brings_the_caseload_back(
@@ -175,12 +175,8 @@ def test_unlocking_returns_to_the_same_case_tab_note_and_cursor(
     pid = services.cases.add(given_name="Seren", family_name="Lloyd")
     vault.close()
     with running(qtbot, vault_dir) as desktop:
-        unlock(qtbot, desktop)
-        notes = open_tab(desktop, pid, NotesTab)
-        notes.new_note()
-        editor = notes.pane
-        assert isinstance(editor, DraftNoteEditor)
-        qtbot.keyClicks(editor.narrative, "Seren talked about the weekend at her nan's.")
+        words = "Seren talked about the weekend at her nan's."
+        editor = new_note_typed(qtbot, desktop, pid, words)
         cursor = editor.narrative.textCursor()
         cursor.setPosition(5)
         editor.narrative.setTextCursor(cursor)
@@ -394,3 +390,24 @@ def test_a_revocation_told_while_locking_waits_for_the_lock_then_wipes(
         assert not desktop.unlock.isVisible()
         assert desktop.notice is not None
         desktop.notice.close()
+
+
+def test_a_lock_queued_while_a_note_is_saved_runs_after_the_save_not_inside_it(
+    qtbot: QtBot, services: Services, vault: Vault, vault_dir: Path
+) -> None:
+    """Saving now (a screen's flush: switching case, closing) waits for the save and takes
+    its answer, and nothing else: a lock already waiting (the session locking, the idle
+    timer) runs once the flush has returned, never in the middle of it."""
+    pid = services.cases.add(given_name="Seren", family_name="Lloyd")
+    vault.close()
+    with running(qtbot, vault_dir) as desktop:
+        new_note_typed(qtbot, desktop, pid, "Typed just before the laptop's lid closed.")
+        QTimer.singleShot(0, desktop.lock)  # waiting in the event loop
+        window = desktop.window
+        assert window is not None
+        assert window.flush()
+        assert desktop.vault is not None  # the save's answer came; the lock has not run
+        qtbot.waitUntil(lambda: desktop.vault is None, timeout=3000)
+    with Vault.open(vault_dir, passphrase()) as again:
+        [note] = Services(again).cases.case_file(pid).notes
+        assert note.narrative == "Typed just before the laptop's lid closed."

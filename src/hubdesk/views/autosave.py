@@ -25,7 +25,7 @@ from typing import Any
 
 from hubdesk.errors import HubDeskError
 from hubdesk.timeutil import LONDON
-from hubdesk.views.qt import QApplication, QObject, QTimer, Signal, is_alive
+from hubdesk.views.qt import QObject, QTimer, Signal, is_alive
 from hubdesk.views.tasks import Tasks
 from hubdesk.views.widgets import problem_words
 
@@ -78,7 +78,7 @@ class Autosave(QObject):
         if self._pending:
             self._save()
         self._tasks.wait_idle()
-        QApplication.processEvents()  # deliver the queued results, so the state is current
+        self._tasks.deliver_finished()  # the saves' answers, so the state is current
         return not self.pending and self.last_problem is None
 
     def _save(self) -> None:

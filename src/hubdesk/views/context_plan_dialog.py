@@ -17,7 +17,6 @@ from hubdesk.errors import HubDeskError
 from hubdesk.views.case_tab import Deps
 from hubdesk.views.plan_editor import PlanEditor
 from hubdesk.views.qt import (
-    QApplication,
     QDialog,
     QPushButton,
     Qt,
@@ -114,7 +113,7 @@ class ContextPlanDialog(QDialog):
         kept as a draft)."""
         if self._starting:
             self.deps.tasks.wait_idle()
-            QApplication.processEvents()  # deliver the new plan's id
+            self.deps.tasks.deliver_finished()  # the new plan's id
         return self.editor.flush() if self.editor.plan is not None else True
 
     def done(self, result: int) -> None:

@@ -87,8 +87,9 @@ class Tasks(QObject):
     def deliver_finished(self) -> None:
         """Call back, now, the answers of the jobs that have finished, in order (on the UI
         thread). Each job's signal does this when the event loop comes round to it (and
-        then finds nothing left); closing the vault calls it straight after ``wait_idle``,
-        so no answer runs after the close, and nothing else is let through meanwhile (as
+        then finds nothing left); a save that must be done now (a screen's flush, closing
+        the vault) calls it straight after ``wait_idle``, so the state is current and no
+        answer runs after the close, and nothing else is let through meanwhile (as
         ``processEvents`` would: a timer, or the session locking, which locks HubDesk)."""
         while True:
             try:
