@@ -284,13 +284,13 @@ class Desktop:
         """Close the vault once every queued write has finished (a write holds the key) and a
         sync in progress has let go of it.
 
-        The writes' answers are delivered before it closes (``Tasks.deliver_finished``):
-        each comes to the UI thread through the event loop, and one left queued would run
-        after the close, against a vault no longer there."""
+        The writes' answers are delivered before it closes (``Tasks.settle``): each comes
+        to the UI thread through the event loop, and one left queued would run after the
+        close, against a vault no longer there; a write one of them starts is waited for
+        and answered too."""
         if self.window is not None:
             self.window.sync.stop()
-        self.tasks.wait_idle(-1)
-        self.tasks.deliver_finished()
+        self.tasks.settle()
         if self.vault is not None:
             self.vault.close()
             self.vault = None

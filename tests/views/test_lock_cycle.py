@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 import weakref
 from pathlib import Path
 
@@ -411,3 +412,24 @@ def test_a_lock_queued_while_a_note_is_saved_runs_after_the_save_not_inside_it(
     with Vault.open(vault_dir, passphrase()) as again:
         [note] = Services(again).cases.case_file(pid).notes
         assert note.narrative == "Typed just before the laptop's lid closed."
+
+
+def test_a_save_started_by_the_answer_of_another_is_done_and_answered_before_the_close(
+    qtbot: QtBot, vault: Vault, vault_dir: Path
+) -> None:
+    vault.close()
+    with running(qtbot, vault_dir) as desktop:
+        unlock(qtbot, desktop)
+        seen: list[object] = []
+
+        def second() -> bool:
+            time.sleep(0.2)  # still running when the first's answer has been given
+            return desktop.vault is not None and desktop.vault.is_open
+
+        def first_answered(value: object) -> None:
+            seen.append(value)
+            desktop.tasks.write(second, seen.append, seen.append)  # as an autosave may
+
+        desktop.tasks.write(lambda: "first", first_answered, first_answered)
+        desktop.close_vault()
+        assert seen == ["first", True]  # the second ran on the open vault, and was answered

@@ -21,6 +21,9 @@ from hubdesk.views.qt import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
 
+#: How many times ``Tasks.settle`` answers writes that queue more before it stops answering.
+SETTLE_ROUNDS = 10
+
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
 
@@ -83,6 +86,18 @@ class Tasks(QObject):
     def wait_network(self, msecs: int = 10_000) -> bool:
         """Block until network work is done (tests, and nothing on the UI thread's path)."""
         return bool(self._net.waitForDone(msecs))
+
+    def settle(self) -> None:
+        """Wait for the writes and deliver their answers, and again while an answer queued
+        another write (a save's answer may start the next save), so that none is left
+        running or unanswered: what closing the vault needs."""
+        for _ in range(SETTLE_ROUNDS):
+            self.wait_idle(-1)
+            if self._answers.empty():
+                return
+            self.deliver_finished()
+        log.warning("Writes were still being queued after %d rounds of answers", SETTLE_ROUNDS)
+        self.wait_idle(-1)
 
     def deliver_finished(self) -> None:
         """Call back, now, the answers of the jobs that have finished, in order (on the UI
