@@ -256,8 +256,7 @@ class Desktop:
             window.close_dialogs()  # their typed text is kept as drafts first
             window.clear_copied()  # case text copied from HubDesk stays no longer than this
             window.flush()
-            self.tasks.wait_idle(-1)
-            self.tasks.deliver_finished()  # finished saves answered while their screens exist
+            self.tasks.settle()  # the saves done and answered while their screens exist
             # The place is read before the unlock screen takes the focus away.
             self.saved_view = window.view_state()
         self.unlock.reset("HubDesk locked itself to keep the records safe.")

@@ -31,8 +31,8 @@ def say(line: str) -> None:
 
 def serve(command: str, child: Callable[[list[str], bytes], int]) -> int:
     """The helper's loop: for each line ``COMMAND<TAB>ARG…`` on stdin, fork a child running
-    ``child(args, secret)`` and say ``pid N``; at the next line (``kill``), kill it with
-    SIGKILL, wait for it and say ``exit CODE``. The child is reaped only then, so the kill
+    ``child(args, secret)``; at the next line (``kill``), kill it with SIGKILL, wait for it
+    and say ``exit CODE``. The child is reaped only then, so the kill
     always reaches this child (its pid is not free for another process to take), and a child
     that ended by itself shows its own exit code. A child that raises says ``error NAME``
     (its traceback goes to stderr). The secret is the passphrase from ``HUBDESK_PASSPHRASE``
@@ -52,7 +52,6 @@ def serve(command: str, child: Callable[[list[str], bytes], int]) -> int:
                 traceback.print_exc()  # to the parent's stderr file (test data only)
             finally:
                 os._exit(code)
-        say(f"pid {pid}")
         sys.stdin.readline()  # "kill" (or the end of input: the parent is gone)
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
@@ -92,18 +91,12 @@ class ForkingHelper:
 
     def kill(self) -> int:
         """Have the running child killed with SIGKILL; how it ended (``-SIGKILL``, unless it
-        had ended by itself). What it said meanwhile is in ``last_lines``."""
+        had ended by itself). What it said meanwhile is kept in ``last_lines``."""
         self.send("kill")
-        return self.exit_code()
-
-    def exit_code(self) -> int:
-        """The child's exit code, once the helper says it ended; the lines before that (its
-        last words) are kept in ``last_lines``."""
         self.last_lines = []
         while not (line := self.line()).startswith("exit "):
             assert line != "eof", "the forking helper stopped"
-            if not line.startswith("pid "):
-                self.last_lines.append(line)
+            self.last_lines.append(line)
         return int(line.split()[1])
 
     def line(self) -> str:

@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pytestqt.qtbot import QtBot
 
 from hubdesk.app import Desktop
 from hubdesk.collector import SessionCollector
 from hubdesk.settings import Settings
+from hubdesk.store.vault import Vault
 from hubdesk.views.case_tab import CaseTab
+from hubdesk.views.note_editor import DraftNoteEditor
+from hubdesk.views.notes_tab import NotesTab
 from hubdesk.views.qt import QApplication, Qt, QWidget
 from tests.conftest import PASSPHRASE
 
@@ -42,13 +45,11 @@ def open_tab(desktop: Desktop, young_person_id: str, tab_type: type[T]) -> T:
     return tab
 
 
-def new_note_typed(qtbot: QtBot, desktop: Desktop, young_person_id: str, text: str) -> Any:
-    """Unlock, open the young person's notes, start a note and type ``text`` into it; the
-    note's editor (a ``DraftNoteEditor``)."""
-    from hubdesk.views.note_editor import DraftNoteEditor
-    from hubdesk.views.notes_tab import NotesTab
-
-    unlock(qtbot, desktop)
+def new_note_typed(
+    qtbot: QtBot, desktop: Desktop, young_person_id: str, text: str
+) -> DraftNoteEditor:
+    """Open the young person's notes in the unlocked window, start a note and type ``text``
+    into it; the note's editor."""
     notes = open_tab(desktop, young_person_id, NotesTab)
     notes.new_note()
     editor = notes.pane
@@ -76,6 +77,16 @@ def running(
     finally:
         desktop.close_vault()
         app.removeEventFilter(desktop.idle)
+
+
+@contextmanager
+def unlocked(qtbot: QtBot, vault: Vault, vault_dir: Path) -> Iterator[Desktop]:
+    """The test's vault closed, then the desktop started on its folder and unlocked by
+    typing the passphrase (``running``: closed again afterwards)."""
+    vault.close()
+    with running(qtbot, vault_dir) as desktop:
+        unlock(qtbot, desktop)
+        yield desktop
 
 
 def focused() -> QWidget:

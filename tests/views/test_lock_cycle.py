@@ -19,16 +19,14 @@ from hubdesk.settings import Settings
 from hubdesk.store.vault import Vault
 from hubdesk.views.qt import QApplication, Qt, QTimer
 from tests.conftest import PASSPHRASE, passphrase
-from tests.views.desktop import new_note_typed, open_tab, running, unlock
+from tests.views.desktop import new_note_typed, open_tab, running, unlock, unlocked
 
 
 def test_ctrl_l_locks_and_the_passphrase_brings_the_caseload_back(
     qtbot: QtBot, services: Services, vault: Vault, vault_dir: Path
 ) -> None:
     services.cases.add(given_name="Seren", family_name="Lloyd")
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
-        unlock(qtbot, desktop)
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         window = desktop.window
         assert window is not None
         opened = desktop.vault
@@ -143,9 +141,7 @@ def test_the_app_runs_the_desktop_with_the_session_collector(qtbot: QtBot, vault
 
 
 def test_idle_locks_by_itself(qtbot: QtBot, vault: Vault, vault_dir: Path) -> None:
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
-        unlock(qtbot, desktop)
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         desktop.idle.set_timeout(150)  # minutes in real use; milliseconds here
         desktop.idle.start()
         qtbot.waitUntil(lambda: desktop.vault is None, timeout=3000)
@@ -174,8 +170,7 @@ def test_unlocking_returns_to_the_same_case_tab_note_and_cursor(
 
     services.cases.add(given_name="Aled", family_name="Price")
     pid = services.cases.add(given_name="Seren", family_name="Lloyd")
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         words = "Seren talked about the weekend at her nan's."
         editor = new_note_typed(qtbot, desktop, pid, words)
         cursor = editor.narrative.textCursor()
@@ -206,9 +201,7 @@ def test_the_window_size_is_kept_across_a_lock_and_a_restart(
 ) -> None:
     from hubdesk.settings import load_settings
 
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
-        unlock(qtbot, desktop)
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         assert desktop.window is not None
         desktop.window.resize(900, 555)  # the offscreen screen is 800x600: height is what fits
         desktop.lock()
@@ -253,9 +246,7 @@ def test_ctrl_l_works_from_a_dialog_and_a_lock_during_settings_is_clean(
     from hubdesk.views.qt import QTimer
     from tests.views.a11y import activate
 
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
-        unlock(qtbot, desktop)
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         assert desktop.window is not None
         desktop.window.caseload.new_young_person()
         dialog = desktop.window.caseload.new_case_dialog
@@ -275,9 +266,7 @@ def test_ctrl_l_works_from_a_dialog_and_a_lock_during_settings_is_clean(
 def test_a_locking_session_locks_hubdesk_and_a_second_lock_changes_nothing(
     qtbot: QtBot, vault: Vault, vault_dir: Path
 ) -> None:
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
-        unlock(qtbot, desktop)
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         desktop.session.session_locked.emit()  # what the screen saver or logind announce
         assert desktop.vault is None
         assert desktop.window is None
@@ -292,9 +281,7 @@ def test_text_in_an_open_dialog_comes_back_after_a_lock(
     from hubdesk.views.contexts_tab import ContextsTab
 
     pid = services.cases.add(given_name="Seren", family_name="Lloyd")
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
-        unlock(qtbot, desktop)
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         contexts = open_tab(desktop, pid, ContextsTab)
         contexts.link_context()
         dialog = contexts.dialog
@@ -321,9 +308,7 @@ def test_copied_case_text_is_warned_about_and_cleared_by_the_lock(
     from hubdesk.views.main_window import COPIED
     from tests.views.a11y import activate
 
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
-        unlock(qtbot, desktop)
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         window = desktop.window
         assert window is not None
         activate(qtbot, window)
@@ -341,9 +326,7 @@ def test_a_save_finishing_as_the_vault_closes_is_answered_while_the_vault_is_ope
     """A save's answer (a screen reading what was saved, say) reaches the UI thread through
     the event loop; one still on its way when the vault closes must arrive before the close,
     not after it, against a vault no longer there."""
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
-        unlock(qtbot, desktop)
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         release = threading.Event()
         answers: list[tuple[object, bool]] = []
 
@@ -371,9 +354,7 @@ def test_a_revocation_told_while_locking_waits_for_the_lock_then_wipes(
     """Locking saves first, and a save may let the event loop in (a dialog's flush), and with
     it the sync's news that the hub revoked this laptop: the lock finishes, then the vault is
     wiped and said so; the unlock screen is not left asking for a vault that is gone."""
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
-        unlock(qtbot, desktop)
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         window = desktop.window
         assert window is not None
         flush = window.flush
@@ -400,8 +381,7 @@ def test_a_lock_queued_while_a_note_is_saved_runs_after_the_save_not_inside_it(
     its answer, and nothing else: a lock already waiting (the session locking, the idle
     timer) runs once the flush has returned, never in the middle of it."""
     pid = services.cases.add(given_name="Seren", family_name="Lloyd")
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         new_note_typed(qtbot, desktop, pid, "Typed just before the laptop's lid closed.")
         QTimer.singleShot(0, desktop.lock)  # waiting in the event loop
         window = desktop.window
@@ -417,9 +397,7 @@ def test_a_lock_queued_while_a_note_is_saved_runs_after_the_save_not_inside_it(
 def test_a_save_started_by_the_answer_of_another_is_done_and_answered_before_the_close(
     qtbot: QtBot, vault: Vault, vault_dir: Path
 ) -> None:
-    vault.close()
-    with running(qtbot, vault_dir) as desktop:
-        unlock(qtbot, desktop)
+    with unlocked(qtbot, vault, vault_dir) as desktop:
         seen: list[object] = []
 
         def second() -> bool:
